@@ -1,0 +1,6 @@
+# lib/: shared code, archived into build/libqm.a and linked by every program but
+# qmail-dns. Its unit tests:
+UNITS += test_qm_control test_qm_qq test_qm_size
+test_qm_control_SRCS := tests/unit/test_qm_control.c
+test_qm_qq_SRCS := tests/unit/test_qm_qq.c
+test_qm_size_SRCS := tests/unit/test_qm_size.c
