@@ -5,10 +5,10 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include <skalibs/allreadwrite.h>
 #include <skalibs/djbunix.h>
-#include <skalibs/fmtscan.h>
 #include <skalibs/iopause.h>
 #include <skalibs/socket.h>
 #include <skalibs/tai.h>
@@ -95,7 +95,7 @@ static int hostbytes(char const *s, size_t n)
 static int item(struct qm_dns_answer *a, enum qm_dns_type type, char const *s, size_t n)
 {
   char tmp[64];
-  if (a->n >= QM_DNS_ITEMS_MAX) return 0;
+  if (!n || a->n >= QM_DNS_ITEMS_MAX) return 0;
   if (type == QM_DNS_MX) {
     unsigned long pref;
     size_t d = number(s, n, 65535, &pref);
@@ -104,13 +104,12 @@ static int item(struct qm_dns_answer *a, enum qm_dns_type type, char const *s, s
     memcpy(a->mx[a->n].host, s + d + 1, n - d - 1);
     a->mx[a->n].host[n - d - 1] = 0;
   } else {
-    /* the scanners read up to a byte that cannot continue an address: give them
-     * a NUL-terminated copy and insist that they used all of it */
-    if (n >= sizeof tmp) return 0;
+    /* inet_pton, not skalibs' scanners: it takes the whole item or nothing and
+     * refuses octets over 255 */
+    if (n >= sizeof tmp || memchr(s, 0, n)) return 0;
     memcpy(tmp, s, n);
     tmp[n] = 0;
-    if (type == QM_DNS_A ? ip4_scan(tmp, a->ip[a->n]) != n : ip6_scan(tmp, a->ip[a->n]) != n)
-      return 0;
+    if (inet_pton(type == QM_DNS_A ? AF_INET : AF_INET6, tmp, a->ip[a->n]) != 1) return 0;
   }
   a->n++;
   return 1;

@@ -18,6 +18,7 @@ static unsigned char lower(unsigned char c)
 size_t qdns_name_fromtext(unsigned char out[QDNS_NAME_WIRE_MAX], char const *s, size_t len)
 {
   size_t w = 0, i = 0;
+  if (len > QDNS_NAME_TEXT_MAX + 1) return 0;   /* before reading anything */
   if (len && s[len - 1] == '.') len--;
   if (!len || len > QDNS_NAME_TEXT_MAX) return 0;
   while (i < len) {

@@ -30,3 +30,7 @@ fuzz_qdns_pkt_NOQM := 1
 fuzz_qdns_pkt_LIBS := $(OWFAT)
 fuzz_qdns_proto_NOQM := 1
 fuzz_qdns_proto_LIBS := $(OWFAT)
+
+# The skalibs-based client library (lib/qm_dnsclient.c, in libqm) and its test.
+UNITS += test_qm_dnsclient
+test_qm_dnsclient_SRCS := tests/unit/test_qm_dnsclient.c
