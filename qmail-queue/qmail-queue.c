@@ -25,9 +25,11 @@
 #define QQ_PIDTRIES 9
 #define QQ_PIDPATH_MAX 80       /* "pid/" + three unsigned longs + dots */
 
-/* What exists and must go if we give up. The signal handlers read these, so they
- * are set only after the paths they guard are complete. */
+/* What may exist and must go if we give up. The signal handlers read these, so
+ * each is set after its path is complete and before the call that creates the
+ * file: a signal that lands just after that call must still find it. */
 static volatile sig_atomic_t have_pid, have_mess, have_intd, committed;
+static volatile unsigned long messid;
 static char pidpath[QQ_PIDPATH_MAX];
 static char messpath[QM_QUEUE_PATH_MAX];
 static char intdpath[QM_QUEUE_PATH_MAX];
@@ -37,10 +39,12 @@ static char buf[QQ_BUFSIZE];
  * belongs to qmail-send and nothing may be removed. */
 static void cleanup(void)
 {
+  struct stat st;
   if (committed) return;
   if (have_pid) unlink(pidpath);
   if (have_intd) unlink(intdpath);
-  if (have_mess) unlink(messpath);
+  /* only our own inode: a failed link must not take someone else's name away */
+  if (have_mess && !stat(messpath, &st) && (unsigned long)st.st_ino == messid) unlink(messpath);
 }
 
 static void die(int code)
@@ -178,11 +182,10 @@ static int create_pidfile(unsigned long pid, unsigned long now)
     pidpath[n++] = '.';
     n += put_ulong(pidpath + n, seq);
     pidpath[n] = 0;
+    have_pid = 1;      /* the name is ours alone: pid, start time, seq */
     fd = open(pidpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-      have_pid = 1;
-      return fd;
-    }
+    if (fd >= 0) return fd;
+    have_pid = 0;
     if (errno != EEXIST) die_step(QQ_EXIT_PID);
   }
   die(QQ_EXIT_PID);
@@ -193,13 +196,17 @@ static int create_pidfile(unsigned long pid, unsigned long now)
  * name, so one found there is debris of a killed writer and is replaced. */
 static int create_intd(void)
 {
-  int fd = open(intdpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  int fd;
+  have_intd = 1;
+  fd = open(intdpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0 && errno == EEXIST) {
     if (unlink(intdpath) < 0 && errno != ENOENT) die(QQ_EXIT_INTD);
     fd = open(intdpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   }
-  if (fd < 0) die_step(QQ_EXIT_INTD);
-  have_intd = 1;
+  if (fd < 0) {
+    have_intd = 0;
+    die_step(QQ_EXIT_INTD);
+  }
   return fd;
 }
 
@@ -250,13 +257,14 @@ int main(void)
   messfd = create_pidfile(pid, (unsigned long)now);
   if (fstat(messfd, &st) < 0) die(QQ_EXIT_PID);
   id = (unsigned long)st.st_ino;
+  messid = id;
   qm_queue_mess(messpath, id);
   qm_queue_path_splitdir(messdir, "mess", id);
   qm_queue_intd(intdpath, id);
   qm_queue_todo(todopath, id);
 
-  if (link(pidpath, messpath) < 0) die_step(QQ_EXIT_MESS);
   have_mess = 1;
+  if (link(pidpath, messpath) < 0) die_step(QQ_EXIT_MESS);
   if (unlink(pidpath) < 0) die(QQ_EXIT_PID);
   have_pid = 0;
 

@@ -9,3 +9,8 @@ test_qm_queue_SRCS := tests/unit/test_qm_queue.c
 
 FUZZ += fuzz_queue_envelope
 fuzz_queue_envelope_SRCS := tests/fuzz/fuzz_queue_envelope.c qmail-queue/queue_envelope.c
+
+# The crash-safety harness: runs the real qmail-queue under ptrace (tests/e2e).
+TESTPROGS += qq-crash
+qq-crash_SRCS := tests/crash/qq-crash.c
+qq-crash_NOQM := 1
