@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <skalibs/types.h>
+
 #include "qm_queue.h"
 
 static size_t put_str(char *buf, size_t at, char const *s)
@@ -17,11 +19,7 @@ static size_t put_str(char *buf, size_t at, char const *s)
 
 static size_t put_ulong(char *buf, size_t at, unsigned long u)
 {
-  char tmp[24];
-  size_t n = 0;
-  do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
-  while (n) buf[at++] = tmp[--n];
-  return at;
+  return at + ulong_fmt(buf + at, u);
 }
 
 size_t qm_queue_path_splitdir(char *buf, char const *dir, unsigned long id)

@@ -88,18 +88,24 @@ static int slurp(struct qr *q, char const *path)
   return 1;
 }
 
+/* stat of a queue file: 1 found, 0 gone (the message left meanwhile), -1 trouble
+ * (warned). */
+static int qstat(struct qr *q, char const *path, struct stat *st)
+{
+  if (stat(path, st) == 0) return 1;
+  if (errno == ENOENT) return 0;
+  strerr_warnwu2sys("stat ", path);
+  q->trouble = 1;
+  return -1;
+}
+
 /* Size of mess/S/N: 1 found, 0 gone, -1 trouble. */
 static int messbytes(struct qr *q, unsigned long id, unsigned long long *bytes)
 {
   char path[QM_QUEUE_PATH_MAX];
   struct stat st;
   qm_queue_mess(path, id);
-  if (stat(path, &st) < 0) {
-    if (errno == ENOENT) return 0;
-    strerr_warnwu2sys("stat ", path);
-    q->trouble = 1;
-    return -1;
-  }
+  if (qstat(q, path, &st) <= 0) return 0;
   *bytes = (unsigned long long)st.st_size;
   return 1;
 }
@@ -146,12 +152,7 @@ static void list_preprocessed(struct qr *q, unsigned long id)
   qm_queue_todo(path, id);
   if (!lstat(path, &st)) return;     /* still in todo/: listed from there */
   qm_queue_info(path, id);
-  if (stat(path, &st) < 0) {
-    if (errno == ENOENT) return;
-    strerr_warnwu2sys("stat ", path);
-    q->trouble = 1;
-    return;
-  }
+  if (qstat(q, path, &st) <= 0) return;
   if (messbytes(q, id, &bytes) <= 0) return;
   qm_queue_bounce(path, id);
   {
@@ -176,12 +177,7 @@ static void list_todo(struct qr *q, unsigned long id)
   struct stat st;
   char letter;
   qm_queue_todo(path, id);
-  if (stat(path, &st) < 0) {
-    if (errno == ENOENT) return;
-    strerr_warnwu2sys("stat ", path);
-    q->trouble = 1;
-    return;
-  }
+  if (qstat(q, path, &st) <= 0) return;
   if (messbytes(q, id, &bytes) <= 0) return;
   if (slurp(q, path) <= 0) return;
   find_sender(q, 'F', &sender, &senderlen);

@@ -2,6 +2,8 @@
  * a queue file is printed only after bytes outside printable ASCII became '_'. */
 #include <string.h>
 
+#include <skalibs/types.h>
+
 #include "qread_fmt.h"
 
 static char const months[12][4] = {
@@ -10,11 +12,8 @@ static char const months[12][4] = {
 
 static int put_ull(stralloc *sa, unsigned long long u)
 {
-  char tmp[24];
-  size_t n = 0;
-  do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
-  while (n) if (!stralloc_catb(sa, &tmp[--n], 1)) return 0;
-  return 1;
+  char tmp[UINT64_FMT];
+  return stralloc_catb(sa, tmp, uint64_fmt(tmp, (uint64_t)u));
 }
 
 static int put2(stralloc *sa, int v)

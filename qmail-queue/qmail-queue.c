@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <skalibs/types.h>
+
 #include "qm_conf.h"
 #include "qm_exit.h"
 #include "qm_queue.h"
@@ -159,15 +161,6 @@ static int writeall(int fd, char const *s, size_t len)
   return 1;
 }
 
-static size_t put_ulong(char *s, unsigned long u)
-{
-  char tmp[24];
-  size_t n = 0, i = 0;
-  do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
-  while (n) s[i++] = tmp[--n];
-  return i;
-}
-
 /* Creates pid/<pid>.<time>.<seq> exclusively; its inode number becomes the id. */
 static int create_pidfile(unsigned long pid, unsigned long now)
 {
@@ -176,11 +169,11 @@ static int create_pidfile(unsigned long pid, unsigned long now)
     int fd;
     size_t n = 0;
     memcpy(pidpath, "pid/", 4);
-    n = 4 + put_ulong(pidpath + 4, pid);
+    n = 4 + ulong_fmt(pidpath + 4, pid);
     pidpath[n++] = '.';
-    n += put_ulong(pidpath + n, now);
+    n += ulong_fmt(pidpath + n, now);
     pidpath[n++] = '.';
-    n += put_ulong(pidpath + n, seq);
+    n += ulong_fmt(pidpath + n, seq);
     pidpath[n] = 0;
     have_pid = 1;      /* the name is ours alone: pid, start time, seq */
     fd = open(pidpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -215,10 +208,10 @@ static size_t put_intd_header(char *s, unsigned long uid, unsigned long pid)
 {
   size_t n = 0;
   s[n++] = 'u';
-  n += put_ulong(s + n, uid);
+  n += ulong_fmt(s + n, uid);
   s[n++] = 0;
   s[n++] = 'p';
-  n += put_ulong(s + n, pid);
+  n += ulong_fmt(s + n, pid);
   s[n++] = 0;
   return n;
 }

@@ -2,6 +2,8 @@
  * field is a number or a fixed word, so the line always fits QUEUE_RECEIVED_MAX. */
 #include <string.h>
 
+#include <skalibs/types.h>
+
 #include "qm_conf.h"
 #include "queue_received.h"
 
@@ -27,11 +29,7 @@ static size_t put(char *buf, size_t at, char const *s)
 
 static size_t put_ulong(char *buf, size_t at, unsigned long u)
 {
-  char tmp[24];
-  size_t n = 0;
-  do { tmp[n++] = (char)('0' + u % 10); u /= 10; } while (u);
-  while (n) buf[at++] = tmp[--n];
-  return at;
+  return at + ulong_fmt(buf + at, u);
 }
 
 static size_t put2(char *buf, size_t at, int v)
