@@ -61,6 +61,8 @@ printf '127.0.0.1\n' > "$QM_HOME/control/dnsservers"
 printf '3\n' > "$QM_HOME/control/timeoutdns"
 cp -a "$QM_HOME/service/qmail-dns" "$SCAN/"
 s6-svscan "$SCAN" > "$INST/svscan.log" 2>&1 &
+# s6-svwait needs s6-supervise to be there first
+for _ in $(seq 1 50); do s6-svok "$SCAN/qmail-dns" 2>/dev/null && break; sleep 0.1; done
 if s6-svwait -U -t 10000 "$SCAN/qmail-dns"; then pass dns_ready_notification
 else fail dns_ready_notification "s6 saw no readiness in 10 s: $(tail -n 3 "$QM_HOME/log/qmail-dns/current" 2>/dev/null)"; exit 1; fi
 [ "$(stat -c %U "$QM_HOME/dns/socket" 2>/dev/null)" = qmailn ] && pass dns_runs_as_qmailn ||
@@ -157,10 +159,9 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.2", 53))
 time.sleep(60)' &
 SILENT_PID=$!
+for _ in $(seq 1 50); do ss -Hnlu 'sport = :53' | grep -q '127\.0\.0\.2:53' && break; sleep 0.1; done
 printf '127.0.0.2\n' > "$QM_HOME/control/dnsservers"
-s6-svc -r "$SCAN/qmail-dns"
-sleep 0.3
-s6-svwait -U -t 10000 "$SCAN/qmail-dns"
+s6-svc -T 10000 -wR -r "$SCAN/qmail-dns" || fail dns_restart "no restart with readiness in 10 s"
 start=$(date +%s)
 out=$(q A mx1.example.net); rc=$?
 took=$(( $(date +%s) - start ))
