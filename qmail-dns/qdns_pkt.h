@@ -33,7 +33,7 @@ enum qdns_result {
   QDNS_NODATA,        /* the name exists, no record of that type */
   QDNS_FOLLOW,        /* only a CNAME chain, ending at target: ask again for it */
   QDNS_SERVFAIL,      /* the server could not answer (rcode 2) */
-  QDNS_REFUSED        /* any other error rcode: refused, not implemented, ... */
+  QDNS_REFUSED        /* any other error rcode: REFUSED, NOTIMP, FORMERR ... */
 };
 
 /* Why a packet was thrown away. */
