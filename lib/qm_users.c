@@ -32,13 +32,22 @@ static int parse_id(unsigned long *id, char const *s)
   return *id < 0xffffffffUL;
 }
 
+/* The record less its optional terminating NUL. Only a sixth NUL is one: with an
+ * empty ext, the record "...\0dash\0" also ends in a NUL that is a separator. */
+static size_t unterminated(char const *s, size_t len)
+{
+  size_t i, nuls = 0;
+  for (i = 0; i < len; i++) if (!s[i]) nuls++;
+  return nuls == USERS_FIELDS && !s[len - 1] ? len - 1 : len;
+}
+
 int qm_users_parse(qm_users_entry *e, stralloc *sa, char const *s, size_t len)
 {
   char const *field[USERS_FIELDS];
   unsigned long uid, gid;
   size_t i, n = 0;
   if (len > QM_USERS_RECORD_MAX) goto invalid;
-  if (len && !s[len - 1]) len--;   /* the optional final NUL */
+  len = unterminated(s, len);
   sa->len = 0;
   if (!stralloc_catb(sa, s, len) || !stralloc_0(sa)) return 0;
   field[n++] = sa->s;
@@ -89,7 +98,7 @@ int qm_users_find(cdb const *db, char const *local, size_t len, stralloc *sa,
     if (r < 0) goto broken;
     if (!r) continue;
     /* ext = the stored prefix's ext followed by the rest of the local part */
-    if (d.len && !d.s[d.len - 1]) d.len--;
+    if (d.len <= QM_USERS_RECORD_MAX) d.len = (uint32_t)unterminated(d.s, d.len);
     if (d.len > QM_USERS_RECORD_MAX
         || !stralloc_catb(&rec, d.s, d.len) || !stralloc_catb(&rec, local + i, len - i)) {
       if (d.len > QM_USERS_RECORD_MAX) errno = EINVAL;
