@@ -37,6 +37,9 @@
 #define USAGE "qmail-local [ -nN ] user home local dash ext domain sender defaultdelivery"
 #define LOCAL_FILE_TIMEOUT 86400   /* seconds a Maildir or mbox write may take */
 #define LOCAL_ARG_MAX 4096         /* longest local part, domain or sender */
+/* Mode bits that make a home or .qmail file unsafe: conf-patrn's, and always
+ * group and world write, since either lets another user choose the deliveries. */
+#define UNSAFE_MODE (QM_PATRN | S_IWGRP | S_IWOTH)
 
 char const *PROG = "qmail-local";
 extern char **environ;
@@ -97,7 +100,7 @@ static void check_home(void)
   struct stat st;
   if (stat(".", &st) < 0) die_sys("Unable to stat home directory ", ".");
   /* a home others can write lets them write .qmail files for this user */
-  if (st.st_mode & (QM_PATRN | S_ISVTX))
+  if (st.st_mode & (UNSAFE_MODE | S_ISVTX))
     die(QM_EXIT_TEMP, "Uh-oh: home directory is writable. (#4.7.0)", "", "");
 }
 
@@ -178,7 +181,7 @@ static int find_dotqmail(ql *q, int *fwdonly)
     stralloc_free(&name);
     return 0;
   }
-  if (st.st_mode & QM_PATRN)
+  if (st.st_mode & UNSAFE_MODE)
     die(QM_EXIT_TEMP, "Uh-oh: ", name.s, " is writable. (#4.7.0)");
   if (st.st_uid != geteuid() && st.st_uid != 0)
     die(QM_EXIT_TEMP, "Uh-oh: ", name.s, " belongs to another user. (#4.7.0)");
