@@ -2,10 +2,12 @@
  * offset 0 every time: each instruction gets the whole message, never the rest of
  * what an earlier one left. */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <skalibs/allreadwrite.h>
 #include <skalibs/buffer.h>
+#include <skalibs/stralloc.h>
 
 #include "local_io.h"
 
@@ -36,4 +38,15 @@ int local_copy_message(int fd, local_put_fn *put, void *ctx)
     if (!r) return 1;
     if (!put(ctx, buf, (size_t)r)) return 0;
   }
+}
+
+int local_why(stralloc *why, char const *what, char const *path, int e)
+{
+  why->len = 0;
+  if (!stralloc_cats(why, what) || !stralloc_cats(why, path) || !stralloc_cats(why, ": ")
+      || !stralloc_cats(why, strerror(e)) || !stralloc_cats(why, ". (#4.2.1)")
+      || !stralloc_0(why))
+    why->len = 0;
+  else why->len--;
+  return 0;
 }

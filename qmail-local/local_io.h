@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <skalibs/buffer.h>
+#include <skalibs/stralloc.h>
 
 #define LOCAL_IO_BUFSIZE 65536
 
@@ -24,5 +25,10 @@ int local_out_flush(local_out *o);
 /* Reads fd from offset 0 to its end into put. 1, or 0 with errno set (EIO-like
  * errors from the read side are reported as they are). */
 int local_copy_message(int fd, local_put_fn *put, void *ctx);
+
+/* why = what + path + ": " + strerror(e) + ". (#4.2.1)", NUL-terminated (the NUL
+ * not counted in why->len); why->len is 0 if memory ran out. Returns 0, so a
+ * delivery can "return local_why(...)". */
+int local_why(stralloc *why, char const *what, char const *path, int e);
 
 #endif

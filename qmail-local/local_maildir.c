@@ -35,15 +35,6 @@ int local_maildir_name(stralloc *sa, unsigned long sec, unsigned long usec,
   return 1;
 }
 
-static int fail(stralloc *why, char const *what, char const *path, int e)
-{
-  why->len = 0;
-  if (!stralloc_cats(why, what) || !stralloc_cats(why, path) || !stralloc_cats(why, ": ")
-      || !stralloc_cats(why, strerror(e)) || !stralloc_cats(why, ". (#4.2.1)"))
-    why->len = 0;
-  return 0;
-}
-
 static int sync_dir(char const *path)
 {
   int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
@@ -76,7 +67,7 @@ int local_maildir_deliver(char const *dir, int msgfd, char const *rpline,
     fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
     if (fd >= 0 || errno != EEXIST) break;
   }
-  if (fd < 0) { fail(why, "Unable to create ", tmp.s, errno); goto out; }
+  if (fd < 0) { local_why(why, "Unable to create ", tmp.s, errno); goto out; }
   o = malloc(sizeof *o);
   if (!o) goto nomem_unlink;
   local_out_init(o, fd);
@@ -84,14 +75,14 @@ int local_maildir_deliver(char const *dir, int msgfd, char const *rpline,
       || !local_copy_message(msgfd, &local_out_put, o) || !local_out_flush(o)
       || fsync(fd) < 0) {
     e = errno;
-    fail(why, "Unable to write ", tmp.s, e);
+    local_why(why, "Unable to write ", tmp.s, e);
     goto unlink_tmp;
   }
-  if (close(fd) < 0) { fd = -1; fail(why, "Unable to write ", tmp.s, errno); goto unlink_tmp; }
+  if (close(fd) < 0) { fd = -1; local_why(why, "Unable to write ", tmp.s, errno); goto unlink_tmp; }
   fd = -1;
   if (!stralloc_catb(&neu, dir, dlen) || !stralloc_cats(&neu, "/new/")
       || !stralloc_catb(&neu, tmp.s + base, tmp.len - base)) goto nomem_unlink;
-  if (link(tmp.s, neu.s) < 0) { fail(why, "Unable to link to ", neu.s, errno); goto unlink_tmp; }
+  if (link(tmp.s, neu.s) < 0) { local_why(why, "Unable to link to ", neu.s, errno); goto unlink_tmp; }
   neu.len -= tmp.len - base;   /* back to dir/new/ */
   neu.s[neu.len] = 0;
   if (!sync_dir(neu.s)) {
@@ -99,7 +90,7 @@ int local_maildir_deliver(char const *dir, int msgfd, char const *rpline,
      * retry deliver again rather than claim a delivery that could vanish */
     e = errno;
     neu.s[neu.len] = 0;
-    fail(why, "Unable to sync ", neu.s, e);
+    local_why(why, "Unable to sync ", neu.s, e);
     goto unlink_tmp;
   }
   unlink(tmp.s);

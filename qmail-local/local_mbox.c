@@ -93,15 +93,6 @@ static int quoted(void *ctx, char const *s, size_t n)
   return local_mboxq_feed(&m->q, s, n, &local_out_put, &m->o);
 }
 
-static int why_errno(stralloc *why, char const *what, char const *path, int e)
-{
-  why->len = 0;
-  if (!stralloc_cats(why, what) || !stralloc_cats(why, path) || !stralloc_cats(why, ": ")
-      || !stralloc_cats(why, strerror(e)) || !stralloc_cats(why, ". (#4.2.1)"))
-    why->len = 0;
-  return 0;
-}
-
 /* Both lock kinds, each without blocking, retried for LOCAL_MBOX_LOCKWAIT seconds:
  * no signal handler is needed and a reader holding one kind is respected. */
 static int lock_both(int fd)
@@ -132,7 +123,7 @@ int local_mbox_deliver(char const *path, int msgfd, char const *ufline, char con
   struct stat st;
   int fd, r, e;
   fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY | O_CLOEXEC, 0600);
-  if (fd < 0) return why_errno(why, "Unable to open ", path, errno);
+  if (fd < 0) return local_why(why, "Unable to open ", path, errno);
   r = lock_both(fd);
   if (r <= 0) {
     e = errno;
@@ -140,12 +131,14 @@ int local_mbox_deliver(char const *path, int msgfd, char const *ufline, char con
     if (!r) {
       why->len = 0;
       if (!stralloc_cats(why, "File ") || !stralloc_cats(why, path)
-          || !stralloc_cats(why, " is locked for 30 seconds. (#4.2.1)")) why->len = 0;
+          || !stralloc_cats(why, " is locked for 30 seconds. (#4.2.1)") || !stralloc_0(why))
+        why->len = 0;
+      else why->len--;
       return 0;
     }
-    return why_errno(why, "Unable to lock ", path, e);
+    return local_why(why, "Unable to lock ", path, e);
   }
-  if (fstat(fd, &st) < 0) { e = errno; close(fd); return why_errno(why, "Unable to stat ", path, e); }
+  if (fstat(fd, &st) < 0) { e = errno; close(fd); return local_why(why, "Unable to stat ", path, e); }
   local_out_init(&m.o, fd);
   local_mboxq_init(&m.q);
   if (!local_out_put(&m.o, ufline, strlen(ufline))
@@ -158,8 +151,8 @@ int local_mbox_deliver(char const *path, int msgfd, char const *ufline, char con
     /* leave the mailbox as it was: no half message for the next reader */
     if (ftruncate(fd, st.st_size) < 0) {}
     close(fd);
-    return why_errno(why, "Unable to write ", path, e);
+    return local_why(why, "Unable to write ", path, e);
   }
-  if (close(fd) < 0) return why_errno(why, "Unable to write ", path, errno);
+  if (close(fd) < 0) return local_why(why, "Unable to write ", path, errno);
   return 1;
 }

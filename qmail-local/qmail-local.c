@@ -208,6 +208,33 @@ static int find_dotqmail(ql *q, int *fwdonly)
   return 1;
 }
 
+static void say(char const *a, char const *b, size_t n)
+{
+  if (buffer_puts(buffer_1, a) < 0 || buffer_put(buffer_1, b, n) < 0
+      || buffer_puts(buffer_1, "\n") < 0) die_sys("Unable to write report", "");
+}
+
+/* One Maildir or mbox line; a failure ends qmail-local with a temporary failure. */
+static void deliver_file(ql *q, enum local_kind kind, char const *t, size_t tl, stralloc *why)
+{
+  int ok;
+  if (q->dryrun) {
+    say(kind == LOCAL_MAILDIR ? "maildir " : "mbox ", t, tl);
+    q->files++;
+    return;
+  }
+  alarm(LOCAL_FILE_TIMEOUT);
+  ok = kind == LOCAL_MAILDIR
+    ? local_maildir_deliver(t, 0, q->rpline.s, q->dtline.s, q->host, &q->seq, why)
+    : local_mbox_deliver(t, 0, q->ufline.s, q->rpline.s, q->dtline.s, why);
+  alarm(0);
+  if (!ok) {
+    if (!why->len) die_nomem();
+    die(QM_EXIT_TEMP, why->s, "", "");
+  }
+  q->files++;
+}
+
 static char const *target(char *text, local_instr const *in)
 {
   text[in->off + in->len] = 0;   /* ends the line in place: the text is ours */
@@ -274,12 +301,6 @@ static pid_t forward(ql *q, char const *const *rcpts, size_t n)
   return qq.pid;
 }
 
-static void say(char const *a, char const *b, size_t n)
-{
-  if (buffer_puts(buffer_1, a) < 0 || buffer_put(buffer_1, b, n) < 0
-      || buffer_puts(buffer_1, "\n") < 0) die_sys("Unable to write report", "");
-}
-
 static void did(ql const *q, pid_t qp)
 {
   char num[4][SIZE_FMT > PID_FMT ? SIZE_FMT : PID_FMT];
@@ -318,24 +339,8 @@ static void run(ql *q, char *text, size_t len, int fwdonly)
     size_t tl = dq.in[i].len;
     switch (dq.in[i].kind) {
     case LOCAL_MAILDIR:
-      if (q->dryrun) { say("maildir ", t, tl); q->files++; break; }
-      alarm(LOCAL_FILE_TIMEOUT);
-      if (!local_maildir_deliver(t, 0, q->rpline.s, q->dtline.s, q->host, &q->seq, &why)) {
-        if (!why.len) die_nomem();
-        die(QM_EXIT_TEMP, "", why.s, "");
-      }
-      alarm(0);
-      q->files++;
-      break;
     case LOCAL_MBOX:
-      if (q->dryrun) { say("mbox ", t, tl); q->files++; break; }
-      alarm(LOCAL_FILE_TIMEOUT);
-      if (!local_mbox_deliver(t, 0, q->ufline.s, q->rpline.s, q->dtline.s, &why)) {
-        if (!why.len) die_nomem();
-        die(QM_EXIT_TEMP, "", why.s, "");
-      }
-      alarm(0);
-      q->files++;
+      deliver_file(q, dq.in[i].kind, t, tl, &why);
       break;
     case LOCAL_PROGRAM:
       if (q->dryrun) { say("program ", t, tl); q->programs++; break; }

@@ -75,6 +75,11 @@ for i in 1 2 3 4 5; do deliver ""; done
 [ "$(ls "$H/Maildir/new" | wc -l)" = 6 ] && pass local_maildir_unique ||
   fail local_maildir_unique "$(ls "$H/Maildir/new" | wc -l) files after 6 deliveries"
 
+put .qmail-nomd ./NoMaildir/
+deliver nomd
+[ "$RC" = 111 ] && [[ $OUT == "Unable to create ./NoMaildir/tmp/"*"No such file or directory. (#4.2.1)" ]] &&
+  pass local_maildir_missing || fail local_maildir_missing "rc $RC: $OUT"
+
 # --- mbox ----------------------------------------------------------------------------
 put .qmail-box ./mbox
 deliver box

@@ -115,6 +115,8 @@ static void deliveries(void **state)
   /* no Maildir there */
   snprintf(sub, sizeof sub, "%s/none/", dir);
   assert_int_equal(local_maildir_deliver(sub, mfd, "R\n", "D\n", "h", &seq, &why), 0);
+  assert_true(why.len > 0);
+  assert_int_equal(why.s[why.len], 0);
   assert_non_null(strstr(why.s, "Unable to create"));
   close(mfd);
   snprintf(path, sizeof path, "rm -rf '%s'", dir);

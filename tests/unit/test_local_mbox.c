@@ -149,6 +149,8 @@ static void deliveries(void **state)
   stralloc_cats(&path, dir); stralloc_cats(&path, "/no/such/mbox"); stralloc_0(&path);
   fd = msgfile("x\n");
   assert_int_equal(local_mbox_deliver(path.s, fd, "F\n", "R\n", "D\n", &why), 0);
+  assert_true(why.len > 0);
+  assert_int_equal(why.s[why.len], 0);
   assert_non_null(strstr(why.s, "Unable to open"));
   close(fd);
   path.len = 0;
