@@ -62,6 +62,10 @@ int main(int argc, char const *const *argv)
   if (r < 0) {
     char num[ULONG_FMT];
     if (p.err == NEWU_ERR_CALLBACK) die_tmp();
+    if (p.err == NEWU_ERR_NOMEM) {
+      unlink("users/cdb.tmp");
+      strerr_dief(QM_EXIT_TEMP, "out of memory");
+    }
     unlink("users/cdb.tmp");
     num[ulong_fmt(num, p.lineno)] = 0;
     strerr_dief(QM_EXIT_TEMP, "bad format in users/assign line ", num, ": ",
