@@ -97,14 +97,16 @@ deliver box
 [ "$(grep -c '^From sender@example.net ' "$H/mbox")" = 2 ] && pass local_mbox_append ||
   fail local_mbox_append "$(grep -c '^From ' "$H/mbox") From_ lines"
 # a held lock: the delivery waits, then succeeds once the holder lets go
-python3 - "$H/mbox" <<'EOF' &
+rm -f "$INST/locked"
+python3 - "$H/mbox" "$INST/locked" <<'EOF' &
 import fcntl, sys, time
 f = open(sys.argv[1], "a")
 fcntl.lockf(f, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close()
 time.sleep(1.5)
 EOF
 lockpid=$!
-sleep 0.4
+for i in $(seq 100); do [ -e "$INST/locked" ] && break; sleep 0.05; done
 t0=$(date +%s%N)
 deliver box
 t1=$(date +%s%N)
