@@ -12,3 +12,9 @@ fuzz_send_reply_SRCS := tests/fuzz/fuzz_send_reply.c qmail-send/send_proto.c qma
 fuzz_send_todo_SRCS := tests/fuzz/fuzz_send_todo.c qmail-send/send_todo.c qmail-send/send_rcpt.c \
   qmail-send/send_proto.c
 fuzz_send_cmd_SRCS := tests/fuzz/fuzz_send_cmd.c qmail-send/send_proto.c
+
+UNITS += test_send_lspawn
+test_send_lspawn_SRCS := tests/unit/test_send_lspawn.c qmail-send/send_lspawn.c
+
+PROGS += qmail-clean
+qmail-clean_SRCS := qmail-send/qmail-clean.c qmail-send/send_proto.c
