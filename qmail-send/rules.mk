@@ -18,3 +18,6 @@ test_send_lspawn_SRCS := tests/unit/test_send_lspawn.c qmail-send/send_lspawn.c
 
 PROGS += qmail-clean
 qmail-clean_SRCS := qmail-send/qmail-clean.c qmail-send/send_proto.c
+
+PROGS += qmail-lspawn
+qmail-lspawn_SRCS := qmail-send/qmail-lspawn.c qmail-send/send_lspawn.c qmail-send/send_proto.c
