@@ -980,7 +980,10 @@ static void shutdown_now(void)
 
 static void die_start(char const *why)
 {
-  log3("alert: cannot start: ", why, "");
+  /* why is always one of our own fixed texts */
+  stralloc_cats(&logsa, "alert: cannot start: ");
+  stralloc_cats(&logsa, why);
+  log1("\n");
   _exit(QM_EXIT_TEMP);
 }
 
@@ -995,7 +998,9 @@ static void reload(void)
   char const *why;
   if (!config_load(&n, &why)) {
     config_free(&n);
-    log3("alert: unable to reread controls: ", why, "");
+    stralloc_cats(&logsa, "alert: unable to reread controls: ");
+    stralloc_cats(&logsa, why);
+    log1("\n");
     return;
   }
   config_free(&cf);
