@@ -236,6 +236,7 @@ typedef struct pass_s {
   size_t next;                /* offset of the next record to look at */
   unsigned int inflight, undone;
   stralloc sender;
+  stralloc delayed;           /* bounce-style blocks of this pass's deferrals */
 } pass;
 
 typedef struct dlv_s {
@@ -274,6 +275,7 @@ static void status(void)
 }
 
 static void finish_message(uint64_t id);
+static void delay_notice(pass *p);
 
 static void job_push(int c, uint64_t id, uint64_t birth, uint64_t due)
 {
@@ -311,6 +313,7 @@ static void pass_complete(int c, unsigned int pi)
     else maybe_done(p->id);
     return;
   }
+  if (p->delayed.len && cf.delaywarning && p->start >= p->birth + cf.delaywarning) delay_notice(p);
   job_push(c, p->id, p->birth, send_retry_next(p->birth, p->start, chan_c[c]));
 }
 
@@ -360,6 +363,7 @@ static int pass_open(int c, send_job const *j)
   p->dying = send_retry_dying(p->birth, p->start, cf.lifetime);
   p->next = 0;
   p->inflight = p->undone = 0;
+  p->delayed.len = 0;
   p->reading = 1;
   ch[c].reading = (int)pi;
   return 1;
@@ -499,13 +503,17 @@ static void got_reply(int c, send_reply const *r)
     stralloc t = STRALLOC_ZERO;
     if (stralloc_catb(&t, r->text + 1, r->len - 1) && stralloc_cats(&t, dying_text)
         && bounce_append(p->id, rcpt, rlen, t.s, t.len)) mark_done(c, p, d->rec);
-    else { log1("alert: unable to append to bounce message; HELP! sleeping...\n"); p->undone++; }
+    else { log1("alert: unable to append to bounce message; HELP! will try again later\n"); p->undone++; }
     stralloc_free(&t);
   } else if (letter == 'D') {
     if (bounce_append(p->id, rcpt, rlen, r->text + 1, r->len - 1)) mark_done(c, p, d->rec);
-    else { log1("alert: unable to append to bounce message; HELP! sleeping...\n"); p->undone++; }
+    else { log1("alert: unable to append to bounce message; HELP! will try again later\n"); p->undone++; }
   } else if (letter == 'K') mark_done(c, p, d->rec);
-  else p->undone++;
+  else {
+    p->undone++;
+    if (letter == 'Z' && !send_dsn_block(&p->delayed, rcpt, rlen, r->text + 1, r->len - 1))
+      p->delayed.len = 0;   /* no memory: no delay notice this time */
+  }
   d->used = 0;
   k->busy--;
   p->inflight--;
@@ -651,7 +659,16 @@ static int inject_bounce(uint64_t id, stralloc const *blocks, int delay)
   }
   rcpt = to.s;
   if (qm_qq_finish(&qq, env_from, &rcpt, 1, &st)) {
-    send_log_bounce(&logsa, id, (uint64_t)qq.pid);
+    if (delay) {
+      char n1[UINT64_FMT], n2[UINT64_FMT];
+      n1[uint64_fmt(n1, id)] = 0;
+      n2[uint64_fmt(n2, (uint64_t)qq.pid)] = 0;
+      stralloc_cats(&logsa, "delay notice msg ");
+      stralloc_cats(&logsa, n1);
+      stralloc_cats(&logsa, " qp ");
+      stralloc_cats(&logsa, n2);
+      stralloc_cats(&logsa, "\n");
+    } else send_log_bounce(&logsa, id, (uint64_t)qq.pid);
     logflush();
     ok = 1;
   } else {
@@ -665,6 +682,18 @@ static int inject_bounce(uint64_t id, stralloc const *blocks, int delay)
  out:
   stralloc_free(&sender); stralloc_free(&head); stralloc_free(&to); stralloc_free(&from);
   return ok;
+}
+
+/* Once per message: the group-read bit of info/S/N (created 0600) records that the
+ * delay notice went out, so a restart does not send it again. */
+static void delay_notice(pass *p)
+{
+  char path[QPATH_MAX];
+  struct stat st;
+  if (stat(qpath(path, "info", p->id, 1), &st) < 0 || st.st_mode & S_IRGRP) return;
+  if (!p->sender.len || (p->sender.len == 4 && !memcmp(p->sender.s, "#@[]", 4))) return;
+  if (inject_bounce(p->id, &p->delayed, 1) && chmod(path, 0640) < 0)
+    log3("warning: unable to mark ", path, "; a delay notice may be sent again");
 }
 
 typedef struct later_s { uint64_t id, at; } later;
