@@ -12,10 +12,10 @@
 
 #include <skalibs/allreadwrite.h>
 #include <skalibs/strerr.h>
-#include <skalibs/types.h>
 
 #include "qm_conf.h"
 #include "qm_exit.h"
+#include "qm_queue.h"
 #include "send_proto.h"
 
 char const *PROG = "qmail-clean";
@@ -47,21 +47,13 @@ static int gone(char const *path)
 
 static char clean_one(int kind, uint64_t id)
 {
-  char path[5 + 2 * UINT64_FMT + 2];
-  size_t n;
-  memcpy(path, "intd/", 5);
-  n = 5 + uint64_fmt(path + 5, id);
-  path[n] = 0;
+  char path[QM_QUEUE_PATH_MAX];
+  unsigned long n = (unsigned long)id;
+  if (n != id) return '!';
+  qm_queue_intd(path, n);
   if (!gone(path)) return '!';
-  if (kind == SEND_CLEAN_TODO) {
-    memcpy(path, "todo/", 5);
-    return gone(path) ? '+' : '!';
-  }
-  memcpy(path, "mess/", 5);
-  n = 5 + uint64_fmt(path + 5, id % QM_SPLIT);
-  path[n++] = '/';
-  n += uint64_fmt(path + n, id);
-  path[n] = 0;
+  if (kind == SEND_CLEAN_TODO) qm_queue_todo(path, n);
+  else qm_queue_mess(path, n);
   return gone(path) ? '+' : '!';
 }
 

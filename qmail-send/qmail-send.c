@@ -30,6 +30,7 @@
 #include "qm_control.h"
 #include "qm_exit.h"
 #include "qm_qq.h"
+#include "qm_queue.h"
 #include "send_dsn.h"
 #include "send_log.h"
 #include "send_prioq.h"
@@ -148,38 +149,20 @@ static void log3(char const *head, char const *var, char const *tail)
 
 /* --- queue names --------------------------------------------------------------------- */
 
-/* "dir/S/N" or "dir/N" */
+/* Queue names through lib/qm_queue; returns buf so a name can be built in place. */
 static char *qpath(char *buf, char const *dir, uint64_t id, int split)
 {
-  size_t n = strlen(dir);
-  memcpy(buf, dir, n);
-  buf[n++] = '/';
-  if (split) { n += uint64_fmt(buf + n, id % QM_SPLIT); buf[n++] = '/'; }
-  n += uint64_fmt(buf + n, id);
-  buf[n] = 0;
+  if (split) qm_queue_path_split(buf, dir, (unsigned long)id);
+  else qm_queue_path_flat(buf, dir, (unsigned long)id);
   return buf;
 }
 
-#define QPATH_MAX 64
-
-static int fsyncdir(char const *dir)
-{
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
-  if (fd < 0) return 0;
-  r = fsync(fd);
-  close(fd);
-  return r == 0;
-}
+#define QPATH_MAX QM_QUEUE_PATH_MAX
 
 static int scanid(char const *s, uint64_t *id)
 {
-  uint64_t v = 0;
-  if (!*s || (*s == '0' && s[1])) return 0;
-  for (; *s; s++) {
-    unsigned int d = (unsigned char)*s - '0';
-    if (d > 9 || v > (UINT64_MAX - d) / 10) return 0;
-    v = v * 10 + d;
-  }
+  unsigned long v;
+  if (!qm_queue_scanid(s, &v)) return 0;
   *id = v;
   return 1;
 }
@@ -923,12 +906,9 @@ static void todo_batch(void)
   for (k = 0; k < 3; k++)
     for (i = 0; i < QM_SPLIT; i++)
       if (dirty[k][i]) {
-        char dir[32];
-        size_t m = strlen(dirs[k]);
-        memcpy(dir, dirs[k], m);
-        dir[m++] = '/';
-        dir[m + uint64_fmt(dir + m, i)] = 0;
-        if (!fsyncdir(dir)) {
+        char dir[QPATH_MAX];
+        qm_queue_path_splitdir(dir, dirs[k], (unsigned long)i);
+        if (!qm_queue_fsyncdir(dir)) {
           /* without this the entries may not survive a crash: keep every todo */
           log3("warning: trouble fsyncing ", dir, "; will try again later");
           for (i = 0; i < n; i++) if (pp[i].id) todo_failed(pp[i].id);
@@ -953,11 +933,10 @@ static void startup_scan(void)
 {
   unsigned int s;
   for (s = 0; s < QM_SPLIT; s++) {
-    char dir[32];
+    char dir[QPATH_MAX];
     DIR *d;
     struct dirent *de;
-    memcpy(dir, "info/", 5);
-    dir[5 + uint64_fmt(dir + 5, s)] = 0;
+    qm_queue_path_splitdir(dir, "info", s);
     d = opendir(dir);
     if (!d) { log3("alert: unable to opendir ", dir, ", sleeping..."); sleep(10); s--; continue; }
     while ((de = readdir(d))) {

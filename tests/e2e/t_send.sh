@@ -105,6 +105,36 @@ if ! [ -x "$QM_HOME/bin/qmail-local" ]; then
   tail -n +$((mark + 1)) "$LOG" | grep -qE "^starting delivery [0-9]+: msg $id1 to local" &&
     pass send_restart_resumes || fail send_restart_resumes "msg $id1 not retried after SIGALRM"
 fi
+# a bounce: with queuelifetime 0 (read again at SIGHUP) the second pass is the last,
+# its deferral becomes a failure, and the sender gets one RFC 3464 report. The sender
+# is remote, so the report waits in the remote queue where we can read it.
+if [ -x "$QM_HOME/bin/qmail-queue" ] && ! [ -x "$QM_HOME/bin/qmail-local" ]; then
+  echo 0 > "$QM_HOME/control/queuelifetime"
+  kill -HUP "$SEND_PID"
+  sleep 0.2
+  id4=$(queue_msg bob@remote.test postmaster@example.org)
+  wait_log "^starting delivery [0-9]+: msg $id4 to local" || fail send_bounce "msg $id4 never started"
+  wait_log "^delivery [0-9]+: deferral: " || true
+  sleep 1.1
+  kill -ALRM "$SEND_PID"
+  if wait_log "^bounce msg $id4 qp [0-9]+$" 10; then
+    pass send_bounce_logged
+    wait_log "^end msg $id4$" && pass send_bounce_end || fail send_bounce_end "no end msg $id4"
+    dsn=$(grep -l "^Final-Recipient: rfc822; postmaster@example.org$" "$Q"/mess/*/* 2>/dev/null | head -n 1)
+    if [ -n "$dsn" ]; then
+      ok=1
+      for want in '^Content-Type: multipart/report; report-type=delivery-status;$' \
+                  '^Content-Type: message/delivery-status$' '^Reporting-MTA: dns; mail.example.org$' \
+                  '^Arrival-Date: ' '^Action: failed$' '^Status: 5\.[0-9]+\.[0-9]+$' '^Diagnostic-Code: ' \
+                  '^To: bob@remote.test$' "^I'm not going to try again; this message has been in the queue too long.$" \
+                  '^Content-Type: message/rfc822$' '^Subject: test$'; do
+        grep -qE "$want" "$dsn" || { fail send_bounce_dsn "no line matching $want"; ok=0; }
+      done
+      [ $ok = 1 ] && pass send_bounce_dsn
+    else fail send_bounce_dsn "no queued report names postmaster@example.org"; fi
+  else fail send_bounce_logged "no bounce line for $id4: $(tail -n 3 "$LOG" | tr '\n' '|')"; fi
+  rm -f "$QM_HOME/control/queuelifetime"
+fi
 # a second qmail-send on the same queue must refuse to run
 out=$(cd / && setpriv --reuid=qmails --regid=qmail --clear-groups "$QM_HOME/bin/qmail-send" 0>&1 1>/dev/null 5>/dev/null 6</dev/null 2>/dev/null)
 echo "$out" | grep -q "alert: cannot start: qmail-send is already running" && pass send_mutex ||
