@@ -39,21 +39,24 @@ send_job const *send_prioq_min(send_prioq const *q)
   return q->n ? &q->a[0] : 0;
 }
 
-void send_prioq_pop(send_prioq *q, send_job *out)
+/* Puts x at hole i and moves it down until no child is earlier. */
+static void siftdown(send_prioq *q, size_t i, send_job x)
 {
-  send_job last;
-  size_t i = 0;
-  *out = q->a[0];
-  last = q->a[--q->n];
   for (;;) {
     size_t c = 2 * i + 1;
     if (c >= q->n) break;
     if (c + 1 < q->n && earlier(&q->a[c + 1], &q->a[c])) c++;
-    if (!earlier(&q->a[c], &last)) break;
+    if (!earlier(&q->a[c], &x)) break;
     q->a[i] = q->a[c];
     i = c;
   }
-  if (q->n) q->a[i] = last;
+  q->a[i] = x;
+}
+
+void send_prioq_pop(send_prioq *q, send_job *out)
+{
+  *out = q->a[0];
+  if (--q->n) siftdown(q, 0, q->a[q->n]);
 }
 
 void send_prioq_alldue(send_prioq *q, uint64_t t)
@@ -61,19 +64,7 @@ void send_prioq_alldue(send_prioq *q, uint64_t t)
   size_t i;
   /* equal due times: the heap order now rests on ids alone, so rebuild it */
   for (i = 0; i < q->n; i++) q->a[i].due = t;
-  for (i = q->n / 2; i-- > 0;) {
-    size_t k = i;
-    send_job x = q->a[k];
-    for (;;) {
-      size_t c = 2 * k + 1;
-      if (c >= q->n) break;
-      if (c + 1 < q->n && earlier(&q->a[c + 1], &q->a[c])) c++;
-      if (!earlier(&q->a[c], &x)) break;
-      q->a[k] = q->a[c];
-      k = c;
-    }
-    q->a[k] = x;
-  }
+  for (i = q->n / 2; i-- > 0;) siftdown(q, i, q->a[i]);
 }
 
 void send_prioq_free(send_prioq *q)

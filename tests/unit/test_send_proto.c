@@ -250,7 +250,7 @@ static void clean_table(void **state)
     { "todo/12a", 9, SEND_CLEAN_BAD, 0 },
     { "todo/-1", 8, SEND_CLEAN_BAD, 0 },
     { "info/12", 8, SEND_CLEAN_BAD, 0 },
-    { "TODO/12", 8, SEND_CLEAN_BAD, 0 },
+    { "Todo/12", 8, SEND_CLEAN_BAD, 0 },
     { "", 1, SEND_CLEAN_BAD, 0 },
     { "todo/1\n", 8, SEND_CLEAN_BAD, 0 },
     { "todo/\x80", 7, SEND_CLEAN_BAD, 0 },
