@@ -77,7 +77,7 @@ grep -v '^#' "$src/mk/hier" | while read -r type path owner group mode source; d
   x) [ -f "$build/bin/$source" ] || die "$build/bin/$source is not built"
      placefile "$build/bin/$source" "$p" "$o" "$g" "$mode" ;;
   l) placefile "$src/$source" "$p" "$o" "$g" "$mode" ;;
-  t) sed -e "s|@HOME@|$home|g" -e "s|@QMAILL@|$U_QMAILL|g" "$src/$source" > "$p.tmpl.$$" ||
+  t) sed -e "s|@HOME@|$home|g" -e "s|@QMAILL@|$U_QMAILL|g" -e "s|@QMAILD@|$U_QMAILD|g" "$src/$source" > "$p.tmpl.$$" ||
        die "unable to expand $source"
      placefile "$p.tmpl.$$" "$p" "$o" "$g" "$mode"; rm -f "$p.tmpl.$$" ;;
   *) die "mk/hier: unknown type $type" ;;
