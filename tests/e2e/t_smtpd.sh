@@ -20,13 +20,13 @@ if [ ! -x "$QM_HOME/bin/qmail-queue" ]; then
   cat > "$INST/recordqq" <<EOS
 #!/bin/sh
 # Stands in for qmail-queue: keeps the message and the envelope, commits by rename.
-t=\$(mktemp "$REC/tmp.XXXXXXXX") || exit 53
+t=$REC/tmp.\$\$.\$(date +%s%N)
 cat > "\$t.msg" || exit 54
 cat <&1 > "\$t.env" || exit 54
 code=0
 [ -r "$REC/exitcode" ] && code=\$(cat "$REC/exitcode")
 if [ "\$code" = 0 ]; then
-  n=\${t##*.}
+  n=\${t#$REC/tmp.}
   mv "\$t.msg" "$REC/m.\$n.msg" && mv "\$t.env" "$REC/m.\$n.env" || exit 53
 fi
 rm -f "\$t" "\$t.msg" "\$t.env"
