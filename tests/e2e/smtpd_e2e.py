@@ -64,9 +64,16 @@ def count():
     return len(queued())
 
 def clear():
+    """Forgets what earlier tests queued (no qmail-send runs in this instance)."""
     if REC:
-        for f in glob.glob(os.path.join(REC, "m.*")):
-            os.unlink(f)
+        pats = [os.path.join(REC, "m.*")]
+    else:
+        pats = [os.path.join(HOME, "queue", d, "*") for d in ("todo", "intd")] + \
+               [os.path.join(HOME, "queue", d, "*", "*") for d in ("todo", "mess")]
+    for pat in pats:
+        for f in glob.glob(pat):
+            if os.path.isfile(f):
+                os.unlink(f)
 
 def set_qq_exit(code):
     if REC:
@@ -124,6 +131,15 @@ class Raw:
 
     def close(self):
         self.s.close()
+
+def open_data():
+    """A connection that has sent EHLO, MAIL, RCPT and DATA (354 read)."""
+    r = Raw()
+    r.cmd("EHLO client.example")
+    r.cmd("MAIL FROM:<a@b.example>")
+    r.cmd("RCPT TO:<joe@example.org>")
+    r.cmd("DATA")
+    return r
 
 def code(r):
     return r[:3]
@@ -284,11 +300,7 @@ def t_pipelining():
 
 def smuggle(seq, name):
     clear()
-    r = Raw()
-    r.cmd("EHLO client.example")
-    r.cmd("MAIL FROM:<a@b.example>")
-    r.cmd("RCPT TO:<joe@example.org>")
-    r.cmd("DATA")
+    r = open_data()
     r.send(b"Subject: smuggle\r\n\r\nhello" + seq +
            b"MAIL FROM:<evil@b.example>\r\nRCPT TO:<victim@example.org>\r\nDATA\r\nSubject: smuggled\r\n\r\nx\r\n.\r\n")
     a = r.reply()
@@ -307,11 +319,7 @@ def t_smuggling():
 def t_hops():
     for n, want in ((99, "250"), (100, "554")):
         clear()
-        r = Raw()
-        r.cmd("EHLO client.example")
-        r.cmd("MAIL FROM:<a@b.example>")
-        r.cmd("RCPT TO:<joe@example.org>")
-        r.cmd("DATA")
+        r = open_data()
         hdr = b"".join(b"Received: from x by y; hop %d\r\n" % i if i % 2 else b"Delivered-To: a@b\r\n" for i in range(n))
         a = r.cmd(hdr + b"\r\nbody\r\n.\r\n")
         check(f"hops_{n}", code(a) == want and count() == (1 if want == "250" else 0), f"{a}, {count()} queued")
@@ -321,11 +329,7 @@ def t_databytes_stream():
     """Streams BIG bytes at a 2 MB databytes limit: 552, at speed, nothing queued."""
     big = int(os.environ.get("BIG", str(4 << 30)))
     clear()
-    r = Raw()
-    r.cmd("EHLO client.example")
-    r.cmd("MAIL FROM:<a@b.example>")
-    r.cmd("RCPT TO:<joe@example.org>")
-    r.cmd("DATA")
+    r = open_data()
     chunk = (b"x" * 1022 + b"\r\n") * 1024
     t0 = time.time()
     sent = 0
@@ -367,11 +371,7 @@ def t_garbage():
 
 def t_drop_mid_data():
     clear()
-    r = Raw()
-    r.cmd("EHLO client.example")
-    r.cmd("MAIL FROM:<a@b.example>")
-    r.cmd("RCPT TO:<joe@example.org>")
-    r.cmd("DATA")
+    r = open_data()
     r.send(b"Subject: cut\r\n\r\n" + b"y" * 100000)
     r.s.shutdown(socket.SHUT_RDWR)
     r.close()
@@ -385,11 +385,7 @@ def t_qq_exits():
                      (91, "451 4.3.0"), (25, "554 5.3.0"), (99, "451 4.3.0")):
         set_qq_exit(ex)
         try:
-            r = Raw()
-            r.cmd("EHLO client.example")
-            r.cmd("MAIL FROM:<a@b.example>")
-            r.cmd("RCPT TO:<joe@example.org>")
-            r.cmd("DATA")
+            r = open_data()
             a = r.cmd("Subject: x\r\n\r\n.")
             r.close()
         finally:
@@ -405,11 +401,7 @@ def t_timeout():
         ok = r.closed(wait=10)
         dt = time.time() - t0
         check("timeout_idle", ok and dt < 8 and r.buf.startswith(b"421 4.4.2"), f"closed={ok} after {dt:.1f}s {r.buf!r}")
-        r = Raw()
-        r.cmd("EHLO client.example")
-        r.cmd("MAIL FROM:<a@b.example>")
-        r.cmd("RCPT TO:<joe@example.org>")
-        r.cmd("DATA")
+        r = open_data()
         r.send(b"Subject: slow\r\n\r\npart")
         ok = r.closed(wait=10)
         time.sleep(0.5)
