@@ -1,13 +1,12 @@
 #!/usr/bin/env python3
 # Client side of t_smtpd.sh: drives a running qmail-smtpd (tcpserver on loopback)
-# with smtplib and raw sockets and checks what reached the queue program. Prints
-# PASS/FAIL/SKIP lines. Environment: HOME_DIR (the instance), REC (the recording
-# queue program's directory, or empty when the real qmail-queue is used), PORT,
-# RELAYPORT, V6PORT (empty: no IPv6), SWAKS (path or empty).
+# with smtplib and raw sockets and checks what qmail-queue wrote (no qmail-send runs,
+# so committed messages stay in todo/). Prints PASS/FAIL/SKIP lines. Environment:
+# HOME_DIR (the instance), PORT, RELAYPORT, QQPORT (a server whose queue program only
+# exits with the code in EXITFILE), V6PORT (empty: no IPv6), SWAKS (path or empty).
 import os, smtplib, socket, subprocess, threading, time, glob, struct
 
 HOME = os.environ["HOME_DIR"]
-REC = os.environ.get("REC", "")
 PORT = int(os.environ["PORT"])
 RELAYPORT = int(os.environ["RELAYPORT"])
 V6PORT = os.environ.get("V6PORT", "")
@@ -33,22 +32,15 @@ def control(name, value):
 def queued():
     """List of (message bytes, sender, [recipients]) for everything queued so far."""
     res = []
-    if REC:
-        for env in sorted(glob.glob(os.path.join(REC, "m.*.env"))):
-            with open(env, "rb") as f:
-                e = f.read()
-            with open(env[:-4] + ".msg", "rb") as f:
-                m = f.read()
-            res.append((m,) + parse_env(e))
-    else:
-        for todo in glob.glob(os.path.join(HOME, "queue/todo/*")) + glob.glob(os.path.join(HOME, "queue/todo/*/*")):
-            if not os.path.isfile(todo):
-                continue
-            n = int(os.path.basename(todo))
-            with open(todo, "rb") as f:
-                e = f.read()
-            m = open(glob.glob(os.path.join(HOME, f"queue/mess/*/{n}"))[0], "rb").read()
-            res.append((m,) + parse_env(e))
+    for todo in glob.glob(os.path.join(HOME, "queue/todo/*")) + glob.glob(os.path.join(HOME, "queue/todo/*/*")):
+        if not os.path.isfile(todo):
+            continue
+        n = int(os.path.basename(todo))
+        with open(todo, "rb") as f:
+            e = f.read()
+        with open(glob.glob(os.path.join(HOME, f"queue/mess/*/{n}"))[0], "rb") as f:
+            m = f.read()
+        res.append((m,) + parse_env(e))
     return res
 
 def parse_env(e):
@@ -65,23 +57,13 @@ def count():
 
 def clear():
     """Forgets what earlier tests queued (no qmail-send runs in this instance)."""
-    if REC:
-        pats = [os.path.join(REC, "m.*")]
-    else:
-        pats = [os.path.join(HOME, "queue", d, "*") for d in ("todo", "intd")] + \
-               [os.path.join(HOME, "queue", d, "*", "*") for d in ("todo", "mess")]
+    pats = [os.path.join(HOME, "queue", d, "*") for d in ("todo", "intd")] + \
+           [os.path.join(HOME, "queue", d, "*", "*") for d in ("todo", "mess")]
     for pat in pats:
         for f in glob.glob(pat):
             if os.path.isfile(f):
                 os.unlink(f)
 
-def set_qq_exit(code):
-    if REC:
-        p = os.path.join(REC, "exitcode")
-        if code is None:
-            if os.path.exists(p): os.unlink(p)
-        else:
-            open(p, "w").write(str(code))
 
 # --- raw sockets -----------------------------------------------------------------
 class Raw:
@@ -164,6 +146,8 @@ def t_basic():
     body_ok = m.endswith(b"Subject: hello\nMessage-ID: <basic@x>\n\n.leading dot\nline two\n")
     check("basic_body_lf_unstuffed", body_ok, repr(m[-120:]))
     rec = [l for l in m.split(b"\n") if l.startswith(b"Received: from")]
+    check("queue_received_line", m.startswith(b"Received: (qmail ") and b" invoked from network); " in m.split(b"\n")[0],
+              repr(m[:100]))
     check("received_line", rec and rec[-1].startswith(b"Received: from unknown (HELO client.example) (127.0.0.1)")
           and b"\n  by mail.example.org with ESMTP; " in m, repr(m[:300]))
 
@@ -379,17 +363,23 @@ def t_drop_mid_data():
     check("drop_mid_data_nothing_queued", count() == 0, f"{count()} queued")
 
 def t_qq_exits():
-    if not REC:
-        return out("SKIP", "qq_exit_codes", "needs the recording queue program")
-    for ex, want in ((31, "554 5.3.0"), (11, "554 5.1.3"), (53, "451 4.3.0"), (71, "451 4.3.0"), (81, "451 4.3.0"),
-                     (91, "451 4.3.0"), (25, "554 5.3.0"), (99, "451 4.3.0")):
-        set_qq_exit(ex)
-        try:
-            r = open_data()
-            a = r.cmd("Subject: x\r\n\r\n.")
-            r.close()
-        finally:
-            set_qq_exit(None)
+    """Every qmail-queue exit code class, through a queue program that only exits."""
+    qqport = int(os.environ["QQPORT"])
+    for ex, want in ((0, "250 2.0.0"), (11, "554 5.1.3"), (31, "554 5.3.0"), (25, "554 5.3.0"),
+                     (51, "451 4.3.0"), (52, "451 4.3.0"), (53, "451 4.3.0"), (54, "451 4.3.0"),
+                     (55, "451 4.3.0"), (56, "451 4.3.0"), (61, "451 4.3.0"), (62, "451 4.3.0"),
+                     (63, "451 4.3.0"), (64, "451 4.3.0"), (65, "451 4.3.0"), (66, "451 4.3.0"),
+                     (71, "451 4.3.0"), (72, "451 4.4.1"), (73, "451 4.4.1"), (74, "451 4.4.2"),
+                     (81, "451 4.3.0"), (91, "451 4.3.0"), (99, "451 4.3.0")):
+        with open(os.environ["EXITFILE"], "w") as f:
+            f.write(str(ex))
+        r = Raw(qqport)
+        r.cmd("EHLO client.example")
+        r.cmd("MAIL FROM:<a@b.example>")
+        r.cmd("RCPT TO:<joe@example.org>")
+        r.cmd("DATA")
+        a = r.cmd("Subject: x\r\n\r\n.")
+        r.close()
         check(f"qq_exit_{ex}", a.startswith(want), f"got {a!r}, want {want}")
 
 def t_timeout():

@@ -2,40 +2,18 @@
 # qmail-smtpd end to end: tcpserver on loopback (IPv4, IPv6 when there is ::1, and a
 # second port whose tcprules set RELAYCLIENT), the real program as qmaild under a
 # memory limit, driven by smtplib, swaks and raw sockets (tests/e2e/smtpd_e2e.py).
-# Messages go to the installed qmail-queue when there is one, else to a recording
-# queue program named by QMAILQUEUE.
+# Messages go to the installed qmail-queue; the test reads its queue files.
 . "$QM_SRC/tests/e2e/lib.sh"
 inst_new
 for p in tcpserver tcprules s6-envuidgid s6-softlimit python3; do
   command -v $p > /dev/null || { skip smtpd "$p is not installed"; exit 0; }
 done
-[ -x "$QM_HOME/bin/qmail-smtpd" ] || { fail smtpd "qmail-smtpd is not installed"; exit 0; }
+for p in qmail-smtpd qmail-queue; do
+  [ -x "$QM_HOME/bin/$p" ] || { fail smtpd "$p is not installed"; exit 0; }
+done
 
 printf 'localhost\nmail.example.org\nexample.org\n' > "$QM_HOME/control/rcpthosts"
 printf '2000000\n' > "$QM_HOME/control/databytes"
-REC=
-if [ ! -x "$QM_HOME/bin/qmail-queue" ]; then
-  REC=$INST/rec
-  mkdir -p "$REC" && chmod 1777 "$REC"
-  cat > "$INST/recordqq" <<EOS
-#!/bin/sh
-# Stands in for qmail-queue: keeps the message and the envelope, commits by rename.
-t=$REC/tmp.\$\$.\$(date +%s%N)
-cat > "\$t.msg" || exit 54
-cat <&1 > "\$t.env" || exit 54
-code=0
-[ -r "$REC/exitcode" ] && code=\$(cat "$REC/exitcode")
-if [ "\$code" = 0 ]; then
-  n=\${t#$REC/tmp.}
-  mv "\$t.msg" "$REC/m.\$n.msg" && mv "\$t.env" "$REC/m.\$n.env" || exit 53
-fi
-rm -f "\$t" "\$t.msg" "\$t.env"
-exit \$code
-EOS
-  chmod 755 "$INST/recordqq"
-  export QMAILQUEUE=$INST/recordqq
-fi
-
 printf '127.0.0.1:allow,RELAYCLIENT=""\n:allow\n' > "$INST/tcp.relay"
 tcprules "$INST/tcp.relay.cdb" "$INST/tcp.relay.tmp" < "$INST/tcp.relay" || { fail smtpd "tcprules failed"; exit 0; }
 
@@ -48,6 +26,16 @@ start() { # port address [rules]
 }
 start 2525 127.0.0.1
 start 2526 127.0.0.1 "$INST/tcp.relay.cdb"
+# A queue program that only answers with the exit code in $INST/exitcode: the
+# qmail-queue exit table as the client sees it.
+cat > "$INST/exitqq" <<EOS
+#!/bin/sh
+cat > /dev/null
+cat <&1 > /dev/null
+exit \$(cat "$INST/exitcode" 2>/dev/null || echo 0)
+EOS
+chmod 755 "$INST/exitqq"
+QMAILQUEUE=$INST/exitqq start 2528 127.0.0.1
 V6PORT=
 if ip -6 addr show dev lo 2>/dev/null | grep -q '::1/'; then start 2527 ::1; V6PORT=2527; fi
 for i in $(seq 50); do
@@ -55,7 +43,7 @@ for i in $(seq 50); do
   sleep 0.1
 done
 
-HOME_DIR=$QM_HOME REC=$REC PORT=2525 RELAYPORT=2526 V6PORT=$V6PORT SWAKS=$(command -v swaks) \
+HOME_DIR=$QM_HOME EXITFILE=$INST/exitcode QQPORT=2528 PORT=2525 RELAYPORT=2526 V6PORT=$V6PORT SWAKS=$(command -v swaks) \
   BIG=${SMTPD_BIG:-4294967296} python3 "$QM_SRC/tests/e2e/smtpd_e2e.py"
 
 # Every accepted message was logged; nothing crashed.
