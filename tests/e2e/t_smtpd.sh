@@ -46,6 +46,22 @@ done
 HOME_DIR=$QM_HOME EXITFILE=$INST/exitcode QQPORT=2528 PORT=2525 RELAYPORT=2526 V6PORT=$V6PORT SWAKS=$(command -v swaks) \
   BIG=${SMTPD_BIG:-4294967296} python3 "$QM_SRC/tests/e2e/smtpd_e2e.py"
 
+# The installed service run script: tcpserver as configured in env/, qmaild, a
+# session that answers.
+sv=$QM_HOME/service/qmail-smtpd
+mkdir -p "$sv/env" && echo 127.0.0.1 > "$sv/env/IP" && echo 2529 > "$sv/env/PORT"
+(cd "$sv" && exec ./run) > "$INST/service.log" 2>&1 &
+INST_PIDS="$INST_PIDS $!"
+got=
+for i in $(seq 50); do
+  got=$(python3 -c 'import socket; s=socket.create_connection(("127.0.0.1", 2529), 1); print(s.recv(200).decode().strip())' 2>/dev/null) && break
+  sleep 0.1
+done
+case $got in
+  "220 mail.example.org ESMTP") pass smtpd_service_run ;;
+  *) fail smtpd_service_run "got '$got'; $(tail -n 3 "$INST/service.log")" ;;
+esac
+
 # Every accepted message was logged; nothing crashed.
 if grep -q 'accept qp=' "$INST/smtpd.log" && ! grep -qiE 'segfault|sanitizer|core dumped' "$INST/smtpd.log"; then
   pass smtpd_log_lines
