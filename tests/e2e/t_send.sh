@@ -47,6 +47,10 @@ wait_log() {
 }
 
 : > "$LOG"
+# postmaster goes to ~alias/.qmail-postmaster, as in every qmail installation.
+mkdir -p "$QM_HOME/alias/Maildir/new" "$QM_HOME/alias/Maildir/cur" "$QM_HOME/alias/Maildir/tmp"
+chown -R alias "$QM_HOME/alias/Maildir"
+echo ./Maildir/ > "$QM_HOME/alias/.qmail-postmaster"
 id1=$(queue_msg sender@example.net postmaster@example.org)
 id2=$(queue_msg '' bob@remote.test)
 [ -n "$id1" ] && [ -n "$id2" ] && pass send_queue_setup || { fail send_queue_setup "could not queue"; exit 1; }
@@ -57,6 +61,9 @@ wait_log "^starting delivery [0-9]+: msg $id1 to local postmaster@example.org$" 
   pass send_local_start || fail send_local_start "no starting delivery line for $id1"
 grep -qE "^new msg $id1$" "$LOG" && grep -qE "^info msg $id1: bytes [0-9]+ from <sender@example.net> qp [0-9]+ uid [0-9]+$" "$LOG" &&
   pass send_log_words || fail send_log_words "new/info lines not in qmail's words"
+# qmail-clean removes todo/N and intd/N once preprocessing is durable; a delivery may
+# start before it has done so.
+for _ in $(seq 1 50); do [ -z "$(ls "$Q/todo" "$Q/intd")" ] && break; sleep 0.1; done
 [ -z "$(ls "$Q/todo")" ] && [ -z "$(ls "$Q/intd")" ] && pass send_todo_cleaned ||
   fail send_todo_cleaned "todo: $(ls "$Q/todo") intd: $(ls "$Q/intd")"
 [ -f "$Q/remote/$((id2 % split))/$id2" ] && [ "$(stat -c %U:%a "$Q/remote/$((id2 % split))/$id2")" = qmails:600 ] &&
