@@ -170,7 +170,7 @@ static int add_home(nrc *m, char const *path)
 int nrc_prepare(nrc *m)
 {
   size_t i, j;
-  qsort(m->acct, m->nacct, sizeof *m->acct, &cmp_acct);
+  if (m->nacct) qsort(m->acct, m->nacct, sizeof *m->acct, &cmp_acct);
   for (i = 0; i < m->nacct; i++) if (!add_home(m, m->acct[i].home)) return 0;
   if (m->aliashome && !add_home(m, m->aliashome)) return 0;
   for (i = 0; i < m->nassign; i++) {
@@ -178,7 +178,7 @@ int nrc_prepare(nrc *m)
     if (!qm_users_parse(&e, &m->val, m->assign[i].val, m->assign[i].vlen)) return 0;
     if (!add_home(m, e.home)) return 0;
   }
-  qsort(m->home, m->nhome, sizeof *m->home, &cmp_home);
+  if (m->nhome) qsort(m->home, m->nhome, sizeof *m->home, &cmp_home);
   for (i = j = 0; i < m->nhome; i++) {
     if (j && !strcmp(m->home[j - 1].path, m->home[i].path)) { free(m->home[i].path); continue; }
     m->home[j++] = m->home[i];
@@ -207,12 +207,13 @@ static nrc_home const *find_home(nrc const *m, char const *path)
 {
   nrc_home key;
   key.path = (char *)path;
+  if (!m->nhome) return 0;
   return bsearch(&key, m->home, m->nhome, sizeof *m->home, &cmp_home);
 }
 
 static int home_has(nrc_home const *h, char const *name)
 {
-  return !!bsearch(&name, h->files, h->nfiles, sizeof *h->files, &cmp_str);
+  return h->nfiles && bsearch(&name, h->files, h->nfiles, sizeof *h->files, &cmp_str);
 }
 
 static int add_cand1(nrc *m, char const *s, size_t len, int prefix)
@@ -299,7 +300,7 @@ int nrc_build(nrc *m)
 {
   size_t i, j;
   for (i = 0; i < m->nhome; i++)
-    qsort(m->home[i].files, m->home[i].nfiles, sizeof *m->home[i].files, &cmp_str);
+    if (m->home[i].nfiles) qsort(m->home[i].files, m->home[i].nfiles, sizeof *m->home[i].files, &cmp_str);
   if (!add_cand(m, "", 0, 1) || !add_cand(m, "postmaster", 10, 0)) return 0;
   for (i = 0; i < m->nassign; i++) {
     nrc_assign const *a = m->assign + i;
@@ -339,7 +340,7 @@ static int check_acct(void *vm, char const *name, stralloc *user)
   nrc *m = vm;
   nrc_account key;
   key.name = (char *)name;
-  m->found = bsearch(&key, m->acct, m->nacct, sizeof *m->acct, &cmp_acct);
+  m->found = m->nacct ? bsearch(&key, m->acct, m->nacct, sizeof *m->acct, &cmp_acct) : 0;
   if (!m->found) return 0;
   return stralloc_cats(user, name) ? 1 : -1;
 }
