@@ -29,11 +29,15 @@ char const *PROG = "qmail-smtpd";
 #define OUT_MAX 8192            /* replies held before a forced write */
 #define IN_CHUNK 65536          /* one read from the client */
 #define TIMEOUT_DEFAULT 1200
+#define SESSION_DEFAULT 3600    /* seconds a whole session may last */
+#define SESSION_MIN 10
+#define SESSION_MAX 604800
 
 typedef struct ctx_s {
   char out[OUT_MAX];
   size_t outlen;
   int timeout;                  /* seconds per read or write */
+  long long deadline;           /* monotonic ms at which the session ends */
   int gone;                     /* the client cannot be written to */
   stralloc rcpthosts;
   int haverh;
@@ -42,15 +46,28 @@ typedef struct ctx_s {
   char const *remoteip;
 } ctx;
 
-/* Waits up to c->timeout for fd to become ready: 1 ready, 0 timed out, -1 error. */
+static long long now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits up to c->timeout, and never past the session deadline, for fd to become
+ * ready: 1 ready, 0 timed out, -1 error. */
 static int wait_fd(ctx *c, int fd, short events)
 {
   struct pollfd p;
   int r;
   p.fd = fd;
   p.events = events;
-  do r = poll(&p, 1, c->timeout * 1000);
-  while (r < 0 && errno == EINTR);
+  do {
+    long long left = c->deadline - now_ms();
+    long long ms = (long long)c->timeout * 1000;
+    if (left < ms) ms = left;
+    if (ms <= 0) return 0;
+    r = poll(&p, 1, (int)ms);
+  } while (r < 0 && errno == EINTR);
   return r;
 }
 
@@ -231,6 +248,9 @@ int main(int argc, char const *const *argv)
   if (qm_control_readulong(&n, "control/timeoutsmtpd", TIMEOUT_DEFAULT) < 0)
     die_reply("421 4.3.0 unable to read controls\r\n", "read control/timeoutsmtpd");
   c.timeout = n < 1 ? 1 : n > 86400 ? 86400 : (int)n;
+  if (qm_control_readulong(&n, "control/timeoutsession", SESSION_DEFAULT) < 0)
+    die_reply("421 4.3.0 unable to read controls\r\n", "read control/timeoutsession");
+  c.deadline = now_ms() + 1000LL * (n < SESSION_MIN ? SESSION_MIN : n > SESSION_MAX ? SESSION_MAX : (long long)n);
   if (qm_control_readulong(&n, "control/databytes", 0) < 0)
     die_reply("421 4.3.0 unable to read controls\r\n", "read control/databytes");
   x = getenv("DATABYTES");
@@ -269,7 +289,7 @@ int main(int argc, char const *const *argv)
     if (!flush_out(&c)) { smtpd_session_end(&s, 0); break; }
     w = wait_fd(&c, 0, POLLIN);
     if (w <= 0) {
-      smtpd_session_end(&s, 1);
+      smtpd_session_end(&s, now_ms() >= c.deadline ? SMTPD_END_SESSIONTIME : SMTPD_END_TIMEOUT);
       break;
     }
     got = read(0, in, sizeof in);
@@ -283,6 +303,7 @@ int main(int argc, char const *const *argv)
       break;
     }
   }
+  c.deadline = now_ms() + 10000;   /* a little more time for the last reply only */
   flush_out(&c);
   smtpd_session_free(&s);
   return QM_EXIT_OK;

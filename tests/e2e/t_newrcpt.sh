@@ -105,3 +105,38 @@ printf '=broken\n' > "$QM_HOME/users/assign"
 
 # the log says why
 grep -q 'reject reason=nomailbox' "$INST/smtpd.log" && pass newrcpt_logged || fail newrcpt_logged "$(tail -n 3 "$INST/smtpd.log")"
+
+# control/timeoutsession: a client that stays busy (a NOOP every second, well within
+# timeoutsmtpd) is still cut off when the session time is up.
+echo 10 > "$QM_HOME/control/timeoutsession"
+got=$(python3 -c '
+import socket, time
+s = socket.create_connection(("127.0.0.1", 2530), 5)
+s.settimeout(5)
+f = s.makefile("rb")
+f.readline()
+start = time.time()
+last = b""
+while time.time() - start < 20:
+    try:
+        s.sendall(b"NOOP\r\n")
+        line = f.readline()
+    except OSError:
+        break
+    if not line:
+        break
+    last = line
+    if line.startswith(b"421"):
+        break
+    time.sleep(1)
+print("%d %s" % (round(time.time() - start), last.decode().strip()))
+')
+secs=${got%% *}
+case $got in
+  *"421 4.4.2 session time limit reached"*) [ "$secs" -ge 8 ] && [ "$secs" -le 13 ] && pass smtpd_session_time ||
+    fail smtpd_session_time "after $secs s: $got" ;;
+  *) fail smtpd_session_time "got '$got'" ;;
+esac
+grep -q 'drop reason=session-time' "$INST/smtpd.log" && pass smtpd_session_time_logged ||
+  fail smtpd_session_time_logged "$(tail -n 2 "$INST/smtpd.log")"
+rm -f "$QM_HOME/control/timeoutsession"
