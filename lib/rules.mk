@@ -4,3 +4,5 @@ UNITS += test_qm_control test_qm_qq test_qm_size
 test_qm_control_SRCS := tests/unit/test_qm_control.c
 test_qm_qq_SRCS := tests/unit/test_qm_qq.c
 test_qm_size_SRCS := tests/unit/test_qm_size.c
+UNITS += test_qm_date
+test_qm_date_SRCS := tests/unit/test_qm_date.c
