@@ -6,3 +6,7 @@ test_qm_qq_SRCS := tests/unit/test_qm_qq.c
 test_qm_size_SRCS := tests/unit/test_qm_size.c
 UNITS += test_qm_date
 test_qm_date_SRCS := tests/unit/test_qm_date.c
+UNITS += test_qm_header
+test_qm_header_SRCS := tests/unit/test_qm_header.c
+FUZZ += fuzz_qm_header
+fuzz_qm_header_SRCS := tests/fuzz/fuzz_qm_header.c
