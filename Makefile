@@ -9,6 +9,8 @@
 #   FUZZ  += fuzz_x          fuzz_x_SRCS := tests/fuzz/fuzz_x.c dir/unit.c ...
 #                            (seed corpus in tests/fuzz/fuzz_x/)
 #   SCRIPTS += path          shell scripts installed as they are
+#   TESTPROGS += name        name_SRCS, _LIBS, _NOQM as for programs; built by make all
+#                            into build/testbin/ for the tests, never installed
 #
 # Objects go to build/; the sanitizer build of the unit tests to build/asan/ and the
 # fuzzers to build/fuzz/. Header dependencies come from -MMD -MP.
@@ -30,6 +32,7 @@ PROGS :=
 UNITS :=
 FUZZ :=
 SCRIPTS :=
+TESTPROGS :=
 
 include $(sort $(wildcard */rules.mk))
 
@@ -73,6 +76,12 @@ $(B)/bin/$(1): $(call objs,,$($(1)_SRCS)) $(call qmdep,$(1),)
 	$(LD) -o $$@ $(call objs,,$($(1)_SRCS)) $(call libs,$(1),)
 endef
 
+define testprog_rule
+$(B)/testbin/$(1): $(call objs,,$($(1)_SRCS)) $(call qmdep,$(1),)
+	@mkdir -p $$(@D)
+	$(LD) -o $$@ $(call objs,,$($(1)_SRCS)) $(call libs,$(1),)
+endef
+
 define unit_rule
 $(B)/test/$(1): $(call objs,,$($(1)_SRCS)) $(call qmdep,$(1),)
 	@mkdir -p $$(@D)
@@ -89,11 +98,13 @@ $(B)/fuzz/bin/$(1): $(call objs,fuzz/,$($(1)_SRCS)) $(call qmdep,$(1),fuzz/)
 endef
 
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+$(foreach t,$(TESTPROGS),$(eval $(call testprog_rule,$(t))))
 $(foreach u,$(UNITS),$(eval $(call unit_rule,$(u))))
 $(foreach f,$(FUZZ),$(eval $(call fuzz_rule,$(f))))
 
 ALL_BINS := $(addprefix $(B)/bin/,$(PROGS))
 UNIT_BINS := $(addprefix $(B)/test/,$(UNITS))
+TEST_BINS := $(addprefix $(B)/testbin/,$(TESTPROGS))
 ASAN_BINS := $(addprefix $(B)/asan/test/,$(UNITS))
 FUZZ_BINS := $(addprefix $(B)/fuzz/bin/,$(FUZZ))
 
@@ -102,7 +113,7 @@ FUZZ_BINS := $(addprefix $(B)/fuzz/bin/,$(FUZZ))
 # --- targets ------------------------------------------------------------------------
 .PHONY: all deps test check unit asan fuzz e2e install run clean
 
-all: $(ALL_BINS) $(UNIT_BINS)
+all: $(ALL_BINS) $(UNIT_BINS) $(TEST_BINS)
 
 deps:
 	@sh mk/deps.sh
