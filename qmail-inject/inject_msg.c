@@ -7,6 +7,7 @@
 
 #include <skalibs/types.h>
 
+#include "qm_control.h"
 #include "qm_date.h"
 #include "qm_size.h"
 #include "inject_msg.h"
@@ -288,33 +289,13 @@ int inject_msgid(stralloc *out, time_t now, unsigned long nsec, unsigned long pi
       && stralloc_catb(out, ">", 1);
 }
 
-/* Is the envelope address s one of the mailing lists named in QMAILMFTFILE? */
-static int in_mft(inject_cfg const *c, char const *s)
-{
-  size_t i = 0, n = strlen(s);
-  while (i < c->mftlen) {
-    size_t len = strlen(c->mft + i), j;
-    if (len == n) {
-      for (j = 0; j < n; j++) {
-        unsigned char a = (unsigned char)s[j], b = (unsigned char)c->mft[i + j];
-        if (a >= 'A' && a <= 'Z') a += 32;
-        if (b >= 'A' && b <= 'Z') b += 32;
-        if (a != b) break;
-      }
-      if (j == n) return 1;
-    }
-    i += len + 1;
-  }
-  return 0;
-}
-
 static int followup_to(inject_msg *m, stralloc *head)
 {
   size_t i, k;
   int any = 0;
   if (!m->cfg->mft || (m->seen & BIT(H_MFT))) return 1;
   for (i = 0, k = 0; k < m->ntocc; k++, i += strlen(m->tocc.s + i) + 1)
-    if (in_mft(m->cfg, m->tocc.s + i)) any = 1;
+    if (qm_control_listhas(m->cfg->mft, m->tocc.s + i, strlen(m->tocc.s + i))) any = 1;
   if (!any) return 1;
   if (!stralloc_cats(head, "Mail-Followup-To: ")) return nomem(m);
   for (i = 0, k = 0; k < m->ntocc; k++) {

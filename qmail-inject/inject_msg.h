@@ -34,8 +34,7 @@ typedef struct inject_cfg_s {
   char const *name;         /* QMAILNAME, MAILNAME, NAME, or 0 */
   char const *suser;        /* QMAILSUSER, else user */
   char const *shost;        /* QMAILSHOST, else host */
-  char const *mft;          /* QMAILMFTFILE's entries, each NUL-terminated, or 0 */
-  size_t mftlen;
+  stralloc const *mft;      /* QMAILMFTFILE's entries (qm_control_readlist), or 0 */
   time_t now;
   unsigned long nsec;       /* nanoseconds of now, for Message-ID */
   unsigned long pid;

@@ -149,7 +149,7 @@ int main(int argc, char const *const *argv)
   if (x) {
     r = qm_control_readlist(&mft, x);
     if (r < 0) strerr_diefu2sys(QM_EXIT_TEMP, "read ", x);
-    if (r > 0) { cfg.mft = mft.s; cfg.mftlen = mft.len; }
+    if (r > 0) cfg.mft = &mft;
   }
 
   if (chdir(QM_HOME) < 0) strerr_diefu2sys(QM_EXIT_TEMP, "switch to ", QM_HOME);

@@ -26,14 +26,17 @@ exit "${REC_EXIT:-0}"
 SH
 chmod 755 "$rec"
 
-# inj [VAR=value ...] -- ARGS: qmail-inject with only the given environment.
-inj() {
-  local envs=()
+# launch PROG [VAR=value ...] -- ARGS: PROG with only the given environment.
+launch() {
+  local prog=$1 envs=()
+  shift
   while [ "$1" != -- ]; do envs+=("$1"); shift; done
   shift
   rm -f "$w/msg" "$w/env"
-  env -i PATH=/usr/bin:/bin QMAILQUEUE="$rec" REC_DIR="$w" USER=alice "${envs[@]}" "$QI" "$@"
+  env -i PATH=/usr/bin:/bin QMAILQUEUE="$rec" REC_DIR="$w" USER=alice "${envs[@]}" "$prog" "$@"
 }
+inj() { launch "$QI" "$@"; }
+sm() { launch "$SM" "$@"; }
 # the recorded message with Date and Message-ID values replaced by DATE and ID
 norm() {
   sed -E -e 's/^((Resent-)?Date): [0-9]{1,2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} -0000$/\1: DATE/' \
@@ -264,13 +267,6 @@ for i in $(seq 300); do echo | inj -- -n r@y.example | sed -n 's/^Message-ID: //
 expect_eq msgid_unique "$(sort -u "$w/ids" | wc -l)" 300
 
 # --- sendmail -----------------------------------------------------------------------------------
-sm() {
-  local envs=()
-  while [ "$1" != -- ]; do envs+=("$1"); shift; done
-  shift
-  rm -f "$w/msg" "$w/env"
-  env -i PATH=/usr/bin:/bin QMAILQUEUE="$rec" REC_DIR="$w" USER=alice "${envs[@]}" "$SM" "$@"
-}
 printf 'To: t@y.example\nBcc: b@y.example\n\nhi\n.\nafter the dot\n' | sm -- -t -i -oi -odi -oem -B8BITMIME r@y.example
 expect_eq sm_t_exit $? 0
 expect_eq sm_t_env "$(envl)" "Falice@mail.example.org|Tr@y.example|Tt@y.example|Tb@y.example||"

@@ -195,8 +195,7 @@ static void run_case(struct mcase const *c, int trickle)
   cfg.shost = c->shost;
   if (c->mft) {
     assert_true(stralloc_cats(&mft, c->mft) && stralloc_0(&mft));
-    cfg.mft = mft.s;
-    cfg.mftlen = mft.len;
+    cfg.mft = &mft;
   }
   cfg.now = 1704272707;
   cfg.nsec = 5;
