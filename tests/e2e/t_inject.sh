@@ -297,6 +297,12 @@ code sm_bp 0 sm -- -bp
 if [ -x "$QM_HOME/bin/qmail-smtpd" ]; then
   out=$(printf 'QUIT\r\n' | sm -- -bs | head -c 4)
   expect_eq sm_bs "$out" "220 "
+  # the environment -bs sets lets the local user relay, with the sender as given
+  printf 'HELO x\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@elsewhere.example>\r\nDATA\r\nSubject: s\r\n\r\nhi\r\n.\r\nQUIT\r\n' |
+    sm -- -bs > "$w/bs.out" 2> "$w/bs.err"
+  grep -q '^250' "$w/bs.out" && [ "$(grep -c '^[45]' "$w/bs.out")" = 0 ] && pass sm_bs_relay ||
+    fail sm_bs_relay "$(tr '\r\n' '  ' < "$w/bs.out")"
+  expect_eq sm_bs_envelope "$(envl)" "Fa@b.example|Tx@elsewhere.example||"
 else
   code sm_bs_missing 111 sm -- -bs < /dev/null
   grep -q "sendmail: fatal: unable to run $QM_HOME/bin/qmail-smtpd" "$w/err" && pass sm_bs_text || fail sm_bs_text "$(cat "$w/err")"
