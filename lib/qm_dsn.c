@@ -705,6 +705,9 @@ static int write_original(ctx *c, orig *g, qm_dsn_get_fn *get, void *gctx)
     }
   }
   cp_end(&cp);
+  /* the line end before a delimiter belongs to the delimiter (RFC 2046 5.1.1):
+   * one more keeps the copy's own last line end */
+  o_ch(o, '\n');
   o_delim(c, 1);
   return 1;
 }
