@@ -4,6 +4,10 @@ UNITS += test_qm_control test_qm_qq test_qm_size
 test_qm_control_SRCS := tests/unit/test_qm_control.c
 test_qm_qq_SRCS := tests/unit/test_qm_qq.c
 test_qm_size_SRCS := tests/unit/test_qm_size.c
+UNITS += test_qm_addr
+test_qm_addr_SRCS := tests/unit/test_qm_addr.c
+FUZZ += fuzz_qm_addr
+fuzz_qm_addr_SRCS := tests/fuzz/fuzz_qm_addr.c
 
 # qm_dsn: RFC 3464 notices; its unit test, fuzz harness and the generator the e2e
 # parse test runs.
