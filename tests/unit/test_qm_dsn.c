@@ -686,7 +686,7 @@ static void original_shapes(void **state)
       sink k;
       char ct[64];
       size_t olen = strlen(cases[i].orig);
-      if (i == 9) olen = 17;
+      if (i == 9) olen = 13;    /* the NUL inside is part of the original */
       base(&d);
       d.maxbytes = cases[i].maxbytes;
       if (!gen(&d, cases[i].orig, olen, chunk, &k, 0)) fail_msg("case %zu: gen failed", i);
