@@ -7,6 +7,7 @@
 #include <string.h>
 #include <skalibs/stralloc.h>
 
+#include "qm_date.h"
 #include "qm_dsn.h"
 #include "qm_size.h"
 
@@ -15,7 +16,7 @@
 #define BOUNDARY_MAX 72
 #define WRAP_TEXT 76       /* readable part */
 #define WRAP_FIELD 78      /* folded header fields */
-#define DATE_MAX 48
+#define DATE_MAX QM_DATE_822_MAX
 #define MSGID_HOST_MAX 80
 
 /* --- buffered output --------------------------------------------------------------- */
@@ -65,55 +66,6 @@ static size_t fmt_hex(char *s, uint64_t u)
   do { b[--i] = hex[u & 15]; u >>= 4; } while (u);
   n = sizeof b - i;
   memcpy(s, b + i, n);
-  return n;
-}
-
-/* --- dates ------------------------------------------------------------------------- */
-
-/* "3 Jan 2024 09:05:07 -0000", the shape qmail writes. A private formatter until
- * a shared date module lands; gmtime_r reads no time zone. */
-static size_t fmt_date(char *s, time_t t)
-{
-  static char const mon[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-  struct tm tm;
-  size_t n = 0;
-  long long y;
-  char yb[24];
-  size_t yi = sizeof yb;
-  if (!gmtime_r(&t, &tm)) { t = 0; gmtime_r(&t, &tm); }
-  if (tm.tm_mday >= 10) s[n++] = (char)('0' + tm.tm_mday / 10);
-  s[n++] = (char)('0' + tm.tm_mday % 10);
-  s[n++] = ' ';
-  memcpy(s + n, mon[tm.tm_mon % 12], 3); n += 3;
-  s[n++] = ' ';
-  y = (long long)tm.tm_year + 1900;
-  if (y < 0) { s[n++] = '-'; y = -y; }
-  do { yb[--yi] = (char)('0' + y % 10); y /= 10; } while (y);
-  memcpy(s + n, yb + yi, sizeof yb - yi); n += sizeof yb - yi;
-  s[n++] = ' ';
-  s[n++] = (char)('0' + tm.tm_hour / 10); s[n++] = (char)('0' + tm.tm_hour % 10); s[n++] = ':';
-  s[n++] = (char)('0' + tm.tm_min / 10); s[n++] = (char)('0' + tm.tm_min % 10); s[n++] = ':';
-  s[n++] = (char)('0' + tm.tm_sec / 10); s[n++] = (char)('0' + tm.tm_sec % 10);
-  memcpy(s + n, " -0000", 6); n += 6;
-  s[n] = 0;
-  return n;
-}
-
-static size_t fmt_stamp(char *s, time_t t)
-{
-  struct tm tm;
-  int v[6], i;
-  size_t n = 0;
-  if (!gmtime_r(&t, &tm)) { t = 0; gmtime_r(&t, &tm); }
-  v[0] = tm.tm_year + 1900; v[1] = tm.tm_mon + 1; v[2] = tm.tm_mday;
-  v[3] = tm.tm_hour; v[4] = tm.tm_min; v[5] = tm.tm_sec;
-  if (v[0] < 0) v[0] = 0;
-  if (v[0] > 9999) v[0] = 9999;
-  s[n++] = (char)('0' + v[0] / 1000); s[n++] = (char)('0' + v[0] / 100 % 10);
-  s[n++] = (char)('0' + v[0] / 10 % 10); s[n++] = (char)('0' + v[0] % 10);
-  for (i = 1; i < 6; i++) { s[n++] = (char)('0' + v[i] / 10); s[n++] = (char)('0' + v[i] % 10); }
-  s[n] = 0;
   return n;
 }
 
@@ -508,7 +460,7 @@ static void write_headers(ctx *c)
   out *o = c->o;
   char date[DATE_MAX], stamp[DATE_MAX], hex[20];
   o_puts(o, "Date: ");
-  o_put(o, date, fmt_date(date, d->now));
+  o_put(o, date, qm_date_fmt822(date, d->now));
   o_puts(o, "\nFrom: Mail Delivery System <");
   o_addr(o, d->from, strlen(d->from));
   o_puts(o, ">\n");
@@ -518,7 +470,7 @@ static void write_headers(ctx *c)
   o_puts(o, "Subject: Delivery Status Notification (");
   o_puts(o, d->kind == QM_DSN_DELAY ? "Delay" : "Failure");
   o_puts(o, ")\nMessage-ID: <");
-  o_put(o, stamp, fmt_stamp(stamp, d->now));
+  o_put(o, stamp, qm_date_fmtstamp(stamp, d->now));
   o_ch(o, '.');
   o_put(o, hex, fmt_hex(hex, d->id));
   o_ch(o, '.');
@@ -573,7 +525,7 @@ static void write_human(ctx *c)
     o_puts(o, ".\nThis server keeps trying until the queue lifetime ends");
     if (d->retry_until > d->now) {
       o_puts(o, ",\nat ");
-      o_put(o, date, fmt_date(date, d->retry_until));
+      o_put(o, date, qm_date_fmt822(date, d->retry_until));
     }
     o_puts(o, ".\n");
     o_para(o, "If it still cannot deliver the message by then, you will get one more "
@@ -605,7 +557,7 @@ static void write_human(ctx *c)
     o_puts(o, "\n\n");
   }
   o_puts(o, "The message arrived here on ");
-  o_put(o, date, fmt_date(date, d->arrival));
+  o_put(o, date, qm_date_fmt822(date, d->arrival));
   o_puts(o, "\nfrom <");
   o_addr(o, d->sender ? d->sender : "", d->sender ? strlen(d->sender) : 0);
   o_puts(o, ">.\n");
@@ -641,7 +593,7 @@ static void write_status(ctx *c)
             "Reporting-MTA: dns; ");
   o_put(o, c->mta, c->mtalen);
   o_puts(o, "\nArrival-Date: ");
-  o_put(o, date, fmt_date(date, d->arrival));
+  o_put(o, date, qm_date_fmt822(date, d->arrival));
   o_ch(o, '\n');
   for (i = 0; i < d->nrcpt; i++) {
     qm_dsn_rcpt const *r = &d->rcpt[i];
@@ -668,7 +620,7 @@ static void write_status(ctx *c)
     }
     if (r->action == QM_DSN_DELAYED && d->retry_until > d->now) {
       o_puts(o, "Will-Retry-Until: ");
-      o_put(o, date, fmt_date(date, d->retry_until));
+      o_put(o, date, qm_date_fmt822(date, d->retry_until));
       o_ch(o, '\n');
     }
   }
