@@ -82,13 +82,14 @@ static int sendstr(remote_smtp *s, char const *str)
   return s->io.write(s->io.ctx, str, strlen(str));
 }
 
-/* A report "<letter><ip><what>\n" plus what the peer said, if it said something. */
+/* A report "<letter><pre><ip><what>" (no ip when pre is null) plus what the peer said, if it said something. */
 static int msgreport(remote_smtp *s, stralloc *to, char letter, char const *pre,
   char const *what, remote_reply const *r)
 {
   remote_report w = { to, 0 };
-  return remote_report_begin(&w, letter) && remote_report_cat(&w, pre)
-    && remote_report_cat(&w, s->ip) && remote_report_cat(&w, what)
+  return remote_report_begin(&w, letter)
+    && (!pre || (remote_report_cat(&w, pre) && remote_report_cat(&w, s->ip)))
+    && remote_report_cat(&w, what)
     && (!r || remote_report_said(&w, r)) && remote_report_end(&w);
 }
 
@@ -136,7 +137,7 @@ static int body(remote_smtp *s, enum remote_smtp_result *res)
     ssize_t r = s->io.body(s->io.ctx, in, sizeof in);
     if (r < 0) {
       /* no final dot: the peer must drop what it got */
-      *res = done(s, 'Z', "", "Unable to read message. (#4.3.0)\n", 0);
+      *res = done(s, 'Z', 0, "Unable to read message. (#4.3.0)\n", 0);
       return 0;
     }
     if (!r) break;
@@ -145,7 +146,7 @@ static int body(remote_smtp *s, enum remote_smtp_result *res)
   }
   n = remote_body_finish(&enc, out);
   if (!n) {
-    *res = done(s, 'D', "", "SMTP cannot transfer messages with partial final lines. (#5.6.2)\n", 0);
+    *res = done(s, 'D', 0, "SMTP cannot transfer messages with partial final lines. (#5.6.2)\n", 0);
     return 0;
   }
   if (!s->io.write(s->io.ctx, out, n)) { *res = died(s); return 0; }
@@ -183,7 +184,7 @@ enum remote_smtp_result remote_smtp_run(remote_smtp *s)
   if (!stralloc_cats(&cmd, "MAIL FROM:")) goto nomem;
   if (!remote_smtp_path(&cmd, s->sender)) {
     stralloc_free(&cmd);
-    return done(s, 'D', "", "Sorry, the envelope sender cannot be sent over SMTP. (#5.1.7)\n", 0);
+    return done(s, 'D', 0, "Sorry, the envelope sender cannot be sent over SMTP. (#5.1.7)\n", 0);
   }
   if ((e.caps & REMOTE_EHLO_SIZE) && s->size) {
     fmt[ulong_fmt(fmt, (unsigned long)s->size)] = 0;

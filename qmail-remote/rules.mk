@@ -4,7 +4,7 @@ REMOTE_UNITS := qmail-remote/remote_reply.c qmail-remote/remote_ehlo.c \
   qmail-remote/remote_body.c qmail-remote/remote_route.c qmail-remote/remote_mx.c \
   qmail-remote/remote_report.c qmail-remote/remote_tcpto.c qmail-remote/remote_smtp.c
 
-#PROGS += qmail-remote
+PROGS += qmail-remote
 qmail-remote_SRCS := qmail-remote/qmail-remote.c $(REMOTE_UNITS) qmail-remote/remote_resolve_gai.c
 
 UNITS += test_remote_reply test_remote_ehlo test_remote_body test_remote_route \
