@@ -42,6 +42,9 @@ if [ "${1:-}" = --inner ]; then
   systems=
   if [ -x "$QM_HOME/bin/qmail-queue" ]; then
     systems="suite-qq"
+    # qmail-inject, once built: the suite's own counterpart of Postfix's sendmail
+    # (reads the headers, then runs qmail-queue).
+    [ -x "$QM_HOME/bin/qmail-inject" ] && systems="$systems suite-inj"
   else
     echo "$PROG: the suite has no qmail-queue yet: measuring Postfix alone" >&2
   fi
@@ -51,13 +54,14 @@ if [ "${1:-}" = --inner ]; then
   cmd() {
     case $1 in
     suite-qq) echo "-e $S/env $QM_HOME/bin/qmail-queue" ;;
+    suite-inj) echo "$QM_HOME/bin/qmail-inject -f $SENDER $SUITE_RCPT" ;;
     postfix) echo "/usr/sbin/sendmail -i -f $SENDER $PF_RCPT" ;;
     esac
   }
   # count SYSTEM: messages the last run left behind, to prove they were all taken.
   count() {
     case $1 in
-    suite-qq) find "$QM_HOME/queue/mess" -type f | wc -l ;;
+    suite-*) find "$QM_HOME/queue/mess" -type f | wc -l ;;
     postfix)
       if [ "$PF_RUNNING" = 1 ]; then find "$S/postfix/vmail" -path '*/new/*' -type f | wc -l
       else find "$S/postfix/spool/maildrop" -type f | wc -l; fi ;;
@@ -74,7 +78,7 @@ if [ "${1:-}" = --inner ]; then
   # clear SYSTEM: empty the queue (and Maildir) so every run starts alike.
   clear_sys() {
     case $1 in
-    suite-qq)
+    suite-*)
       find "$QM_HOME/queue" -path "$QM_HOME/queue/lock" -prune -o -type f -exec rm -f {} + ;;
     postfix)
       find "$S/postfix/spool/maildrop" "$S/postfix/spool/incoming" "$S/postfix/spool/active" \
@@ -123,6 +127,12 @@ if [ "${1:-}" = --inner ]; then
     # Alternate who goes first, so neither side always runs on a warmer machine.
     order=$systems
     [ $((r % 2)) = 0 ] && order=$(echo "$systems" | tr ' ' '\n' | tac | tr '\n' ' ')
+    # The disk's limit in the same round, so it sees the same machine load.
+    "$S/bin/commitrate" -n "$N" -r 1 "$S/commit" | sed -n 's/^workers=\([0-9]*\) median=\([0-9]*\) .*/\1 \2/p' |
+      while read -r w m; do
+        printf '  round %s  commits   %s worker(s): %8s commits/s\n' "$r" "$w" "$m"
+        echo "commit $w $m" >> "$RES"
+      done
     for streams in 1 4; do
       for sys in $order; do measure "$sys" "$streams" "$r"; done
     done
@@ -179,8 +189,6 @@ chmod 644 "$S/msg" "$S/env"
 
 fs=$(df -T "$S" | awk 'NR == 2 { print $2 " on " $1 }')
 echo "$PROG: $(nproc) cores, $(uname -r), $fs; load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "$PROG: durable-commit limit (create+write 2 KB+fsync+rename+fsync dir):"
-"$S/bin/commitrate" -n "$N" -r "$ROUNDS" "$S/commit" | tee "$S/commitrate" | sed 's/^/  /'
 
 echo "$PROG: $N messages of $(wc -c < "$S/msg") bytes a run, $ROUNDS rounds," \
   "Postfix master $([ "$PF_RUNNING" = 1 ] && echo running || echo stopped)," \
@@ -199,16 +207,20 @@ median() { # SYSTEM STREAMS
 fsyncs() { awk -v s="$1" '$1 == "fsync" && $2 == s { print $3 }' "$S/results"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"
                                              else printf "%.2fx", a / b }'; }
-c1=$(awk '/^workers=1 / { sub("median=", "", $2); print $2 }' "$S/commitrate")
-c4=$(awk '/^workers=4 / { sub("median=", "", $2); print $2 }' "$S/commitrate")
-q1=$(median suite-qq 1) q4=$(median suite-qq 4) p1=$(median postfix 1) p4=$(median postfix 4)
+c1=$(median commit 1) c4=$(median commit 4)
+p1=$(median postfix 1) p4=$(median postfix 4)
 echo
 echo "bench/inject: medians of $ROUNDS rounds, $N messages each, load now $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '  %-28s %12s %12s %12s\n' "" "1 stream" "4 streams" "fsyncs/msg"
-printf '  %-28s %12s %12s %12s\n' "durable commits/s (limit)" "$c1" "$c4" "2 (file+dir)"
-printf '  %-28s %12s %12s %12s\n' "suite qmail-queue msg/s" "$q1" "$q4" "$(fsyncs suite-qq)"
+printf '  %-28s %12s %12s %12s\n' "durable commits/s (disk)" "$c1" "$c4" "2 (file+dir)"
 printf '  %-28s %12s %12s %12s\n' "postfix sendmail msg/s" "$p1" "$p4" "$(fsyncs postfix)"
-printf '  %-28s %12s %12s\n' "suite / postfix" "$(ratio "$q1" "$p1")" "$(ratio "$q4" "$p4")"
+for sys in suite-qq suite-inj; do
+  grep -q "^$sys " "$S/results" || continue
+  name="suite qmail-queue"; [ $sys = suite-inj ] && name="suite qmail-inject"
+  a1=$(median $sys 1) a4=$(median $sys 4)
+  printf '  %-28s %12s %12s %12s\n' "$name msg/s" "$a1" "$a4" "$(fsyncs $sys)"
+  printf '  %-28s %12s %12s\n' "  / postfix sendmail" "$(ratio "$a1" "$p1")" "$(ratio "$a4" "$p4")"
+done
 printf '  %-28s %12s %12s\n' "target" ">= 2x" ">= 3x"
 [ -n "$KEEP" ] && echo "$PROG: scratch kept in $S"
 exit 0
