@@ -15,44 +15,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
+
 #define PROG "commitrate"
 #define USAGE "usage: commitrate [-n commits] [-s bytes] [-r runs] [-l] [-w workers,...] dir"
 #define COMMITS_MAX 1000000
 #define SIZE_MAX_BYTES (1024 * 1024)
 #define RUNS_MAX 101
-#define WORKERS_MAX 64
+#define WORKERS_MAX BENCH_GANG_MAX
 #define WORKER_LISTS_MAX 8
-
-static void die(char const *what, char const *arg)
-{
-  fprintf(stderr, PROG ": fatal: %s%s%s: %s\n", what, arg ? " " : "", arg ? arg : "",
-          strerror(errno));
-  exit(111);
-}
-
-static void usage(void)
-{
-  fprintf(stderr, "%s\n", USAGE);
-  exit(100);
-}
-
-/* A decimal number in [lo, hi], or usage. */
-static long number(char const *s, long lo, long hi)
-{
-  char *end;
-  long v;
-  errno = 0;
-  v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < lo || v > hi) usage();
-  return v;
-}
-
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void write_all(int fd, char const *buf, size_t len, char const *path)
 {
@@ -60,7 +31,7 @@ static void write_all(int fd, char const *buf, size_t len, char const *path)
     ssize_t w = write(fd, buf, len);
     if (w < 0) {
       if (errno == EINTR) continue;
-      die("unable to write", path);
+      bench_die(PROG, "unable to write", path);
     }
     buf += w;
     len -= (size_t)w;
@@ -73,31 +44,31 @@ static void worker(char const *dir, int id, long count, size_t size, int use_lin
   char tmp[4096], dst[4096], newdir[4096];
   char *buf = malloc(size ? size : 1);
   int dfd;
-  if (!buf) die("out of memory", 0);
+  if (!buf) bench_die(PROG, "out of memory", 0);
   memset(buf, 'x', size);
   for (size_t i = 75; i < size; i += 76) buf[i] = '\n';
   snprintf(newdir, sizeof newdir, "%s/new", dir);
   dfd = open(newdir, O_RDONLY | O_DIRECTORY);
-  if (dfd < 0) die("unable to open", newdir);
+  if (dfd < 0) bench_die(PROG, "unable to open", newdir);
   for (long i = 0; i < count; i++) {
     int fd;
     snprintf(tmp, sizeof tmp, "%s/tmp/%d.%ld", dir, id, i);
     snprintf(dst, sizeof dst, "%s/new/%d.%ld", dir, id, i);
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) die("unable to create", tmp);
+    if (fd < 0) bench_die(PROG, "unable to create", tmp);
     write_all(fd, buf, size, tmp);
-    if (fsync(fd) < 0) die("unable to fsync", tmp);
-    if (close(fd) < 0) die("unable to close", tmp);
+    if (fsync(fd) < 0) bench_die(PROG, "unable to fsync", tmp);
+    if (close(fd) < 0) bench_die(PROG, "unable to close", tmp);
     if (use_link) {
-      if (link(tmp, dst) < 0) die("unable to link", dst);
-      if (unlink(tmp) < 0) die("unable to unlink", tmp);
+      if (link(tmp, dst) < 0) bench_die(PROG, "unable to link", dst);
+      if (unlink(tmp) < 0) bench_die(PROG, "unable to unlink", tmp);
     } else if (rename(tmp, dst) < 0) {
-      die("unable to rename to", dst);
+      bench_die(PROG, "unable to rename to", dst);
     }
-    if (fsync(dfd) < 0) die("unable to fsync", newdir);
+    if (fsync(dfd) < 0) bench_die(PROG, "unable to fsync", newdir);
   }
   free(buf);
-  _exit(0);
+  close(dfd);
 }
 
 /* Removes every file in dir/sub (not timed). */
@@ -107,48 +78,37 @@ static void clear_dir(char const *dir, char const *sub, int workers, long count)
   for (int w = 0; w < workers; w++)
     for (long i = 0; i < count; i++) {
       snprintf(path, sizeof path, "%s/%s/%d.%ld", dir, sub, w, i);
-      if (unlink(path) < 0 && errno != ENOENT) die("unable to unlink", path);
+      if (unlink(path) < 0 && errno != ENOENT) bench_die(PROG, "unable to unlink", path);
     }
 }
 
-/* One timed run: returns commits a second. The workers start together on the
- * closing of a pipe, so fork costs stay out of the time. */
+typedef struct run_s {
+  char const *dir;
+  long per, extra;
+  size_t size;
+  int use_link;
+} run;
+
+static int run_worker(int i, void *ctx)
+{
+  run const *r = ctx;
+  worker(r->dir, i, r->per + (i < r->extra), r->size, r->use_link);
+  return 0;
+}
+
+/* One timed run: returns commits a second. */
 static double run_once(char const *dir, int workers, long commits, size_t size, int use_link)
 {
-  int gate[2];
-  pid_t pids[WORKERS_MAX];
-  long per = commits / workers, extra = commits % workers, most = per + (extra > 0);
-  double t0, t1;
-  int failed = 0;
-  if (pipe(gate) < 0) die("unable to create pipe", 0);
-  for (int w = 0; w < workers; w++) {
-    pids[w] = fork();
-    if (pids[w] < 0) die("unable to fork", 0);
-    if (pids[w] == 0) {
-      char c;
-      close(gate[1]);
-      while (read(gate[0], &c, 1) < 0 && errno == EINTR) {}
-      close(gate[0]);
-      worker(dir, w, per + (w < extra), size, use_link);
-    }
-  }
-  close(gate[0]);
-  t0 = now();
-  close(gate[1]);
-  for (int w = 0; w < workers; w++) {
-    int st;
-    while (waitpid(pids[w], &st, 0) < 0)
-      if (errno != EINTR) die("unable to wait", 0);
-    if (!WIFEXITED(st) || WEXITSTATUS(st)) failed = 1;
-  }
-  t1 = now();
-  clear_dir(dir, "new", workers, most);
-  clear_dir(dir, "tmp", workers, most);
+  run r = { dir, commits / workers, commits % workers, size, use_link };
+  int failed;
+  double secs = bench_gang(workers, run_worker, &r, PROG, &failed);
+  clear_dir(dir, "new", workers, r.per + (r.extra > 0));
+  clear_dir(dir, "tmp", workers, r.per + (r.extra > 0));
   if (failed) {
     fprintf(stderr, PROG ": fatal: a worker failed\n");
     exit(111);
   }
-  return (double)commits / (t1 - t0);
+  return (double)commits / secs;
 }
 
 static int cmp_double(void const *a, void const *b)
@@ -168,39 +128,40 @@ int main(int argc, char **argv)
 
   while ((opt = getopt(argc, argv, "n:s:r:lw:")) != -1) {
     switch (opt) {
-    case 'n': commits = number(optarg, 1, COMMITS_MAX); break;
-    case 's': size = (size_t)number(optarg, 0, SIZE_MAX_BYTES); break;
-    case 'r': runs = number(optarg, 1, RUNS_MAX); break;
+    case 'n': commits = bench_number(optarg, 1, COMMITS_MAX, USAGE); break;
+    case 's': size = (size_t)bench_number(optarg, 0, SIZE_MAX_BYTES, USAGE); break;
+    case 'r': runs = bench_number(optarg, 1, RUNS_MAX, USAGE); break;
     case 'l': use_link = 1; break;
     case 'w': {
       char *copy = strdup(optarg), *tok, *save = 0;
-      if (!copy) die("out of memory", 0);
+      if (!copy) bench_die(PROG, "out of memory", 0);
       nlists = 0;
       for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(0, ",", &save)) {
-        if (nlists == WORKER_LISTS_MAX) usage();
-        lists[nlists++] = (int)number(tok, 1, WORKERS_MAX);
+        if (nlists == WORKER_LISTS_MAX) bench_usage(USAGE);
+        lists[nlists++] = (int)bench_number(tok, 1, WORKERS_MAX, USAGE);
       }
       free(copy);
       break;
     }
-    default: usage();
+    default: bench_usage(USAGE);
     }
   }
-  if (optind != argc - 1) usage();
+  if (optind != argc - 1) bench_usage(USAGE);
   dir = argv[optind];
-  if (strlen(dir) > 1024) usage();
+  if (strlen(dir) > 1024) bench_usage(USAGE);
   if (!nlists) {
     lists[0] = 1;
     lists[1] = 4;
     nlists = 2;
   }
   snprintf(path, sizeof path, "%s/tmp", dir);
-  if (mkdir(path, 0700) < 0 && errno != EEXIST) die("unable to create", path);
+  if (mkdir(path, 0700) < 0 && errno != EEXIST) bench_die(PROG, "unable to create", path);
   snprintf(path, sizeof path, "%s/new", dir);
-  if (mkdir(path, 0700) < 0 && errno != EEXIST) die("unable to create", path);
+  if (mkdir(path, 0700) < 0 && errno != EEXIST) bench_die(PROG, "unable to create", path);
 
   printf("commitrate: dir=%s size=%zu commits=%ld runs=%ld op=%s\n", dir, size, commits,
          runs, use_link ? "link+unlink" : "rename");
+  fflush(stdout); /* children that die must not print it again */
   for (int l = 0; l < nlists; l++) {
     double rates[RUNS_MAX];
     sync();

@@ -143,7 +143,7 @@ if [ "${1:-}" = --inner ]; then
 fi
 
 # --- the outer part: build, prepare, measure the disk, then run the inner part -------
-N=2000 ROUNDS=5 SAMPLE=50 KEEP= PF_RUNNING=0
+N=2000 ROUNDS=5 SAMPLE=50 KEEP='' PF_RUNNING=0
 while getopts n:r:s:kP opt; do
   case $opt in
   n) N=$OPTARG ;; r) ROUNDS=$OPTARG ;; s) SAMPLE=$OPTARG ;; k) KEEP=1 ;; P) PF_RUNNING=1 ;;

@@ -19,7 +19,7 @@ die() { echo "$PROG: fatal: $*" >&2; exit 111; }
 [ "$(id -u)" = 0 ] || die "must run as root"
 dir=$1
 user=${2:-qmbench}
-case $dir in /*) ;; *) die "DIR must be an absolute path" ;; esac
+case $dir in /?*) ;; *) die "DIR must be an absolute path other than /" ;; esac
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
@@ -83,7 +83,7 @@ gid=$(id -g "$user")
 # --- the private instance ------------------------------------------------------------
 mkdir -p "$dir"
 chmod 755 "$dir"
-rm -rf "$dir/etc" "$dir/spool" "$dir/lib" "$dir/vmail"
+rm -rf "${dir:?}/etc" "${dir:?}/spool" "${dir:?}/lib" "${dir:?}/vmail"
 mkdir -p "$dir/etc" "$dir/spool" "$dir/lib" "$dir/vmail"
 # Debian's meta files (postfix-files, postfix-script, post-install, dynamicmaps.cf)
 # must sit in the config directory that postfix start and postfix check read.
