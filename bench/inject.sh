@@ -189,6 +189,10 @@ chmod 644 "$S/msg" "$S/env"
 
 fs=$(df -T "$S" | awk 'NR == 2 { print $2 " on " $1 }')
 echo "$PROG: $(nproc) cores, $(uname -r), $fs; load $(cut -d' ' -f1-3 /proc/loadavg)"
+if awk -v n="$(nproc)" '{ exit !($1 > n) }' /proc/loadavg; then
+  echo "$PROG: warning: the machine is busy (load above its cores): absolute figures will" \
+    "be low and noisy; compare the ratios" >&2
+fi
 
 echo "$PROG: $N messages of $(wc -c < "$S/msg") bytes a run, $ROUNDS rounds," \
   "Postfix master $([ "$PF_RUNNING" = 1 ] && echo running || echo stopped)," \
