@@ -11,6 +11,8 @@
 #   SCRIPTS += path          shell scripts installed as they are
 #   BENCHPROGS += name       name_SRCS etc. as for PROGS, but built into build/bench/
 #                            by `make bench-build` only: never by `all`, never installed
+#   TESTPROGS += name        name_SRCS, _LIBS, _NOQM as for programs; built by make all
+#                            into build/testbin/ for the tests, never installed
 #
 # Objects go to build/; the sanitizer build of the unit tests to build/asan/ and the
 # fuzzers to build/fuzz/. Header dependencies come from -MMD -MP.
@@ -33,6 +35,7 @@ UNITS :=
 FUZZ :=
 SCRIPTS :=
 BENCHPROGS :=
+TESTPROGS :=
 
 include $(sort $(wildcard */rules.mk))
 
@@ -70,7 +73,8 @@ $(B)/fuzz/libqm.a: $(call objs,fuzz/,$(LIBQM_SRCS))
 libs = $($(1)_LIBS) $(if $($(1)_NOQM),,$(B)/$(2)libqm.a -lskarnet)
 qmdep = $(if $($(1)_NOQM),,$(B)/$(2)libqm.a)
 
-# prog_rule(name,dir): dir is bin for programs, bench for benchmark tools.
+# prog_rule(name,dir): dir is bin for programs, testbin for test helpers, bench for
+# benchmark tools.
 define prog_rule
 $(B)/$(2)/$(1): $(call objs,,$($(1)_SRCS)) $(call qmdep,$(1),)
 	@mkdir -p $$(@D)
@@ -94,11 +98,13 @@ endef
 
 $(foreach p,$(PROGS),$(eval $(call prog_rule,$(p),bin)))
 $(foreach p,$(BENCHPROGS),$(eval $(call prog_rule,$(p),bench)))
+$(foreach t,$(TESTPROGS),$(eval $(call prog_rule,$(t),testbin)))
 $(foreach u,$(UNITS),$(eval $(call unit_rule,$(u))))
 $(foreach f,$(FUZZ),$(eval $(call fuzz_rule,$(f))))
 
 ALL_BINS := $(addprefix $(B)/bin/,$(PROGS))
 UNIT_BINS := $(addprefix $(B)/test/,$(UNITS))
+TEST_BINS := $(addprefix $(B)/testbin/,$(TESTPROGS))
 ASAN_BINS := $(addprefix $(B)/asan/test/,$(UNITS))
 FUZZ_BINS := $(addprefix $(B)/fuzz/bin/,$(FUZZ))
 
@@ -107,7 +113,7 @@ FUZZ_BINS := $(addprefix $(B)/fuzz/bin/,$(FUZZ))
 # --- targets ------------------------------------------------------------------------
 .PHONY: all deps test check unit asan fuzz e2e install run clean bench-build
 
-all: $(ALL_BINS) $(UNIT_BINS)
+all: $(ALL_BINS) $(UNIT_BINS) $(TEST_BINS)
 
 deps:
 	@sh mk/deps.sh

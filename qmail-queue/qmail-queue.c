@@ -1,0 +1,312 @@
+/* qmail-queue: puts one message into the queue; setuid qmailq. The caller is not
+ * trusted: its environment is ignored, its signal mask, dispositions, umask and fds
+ * are reset to what this program needs, and its message (fd 0) and envelope (fd 1)
+ * are copied through a fixed buffer, never held whole. The commit order and its
+ * fsyncs are written down in README: nothing is visible to qmail-send before todo/N
+ * exists, and exit 0 means every byte is durable. Prints nothing (qmail-queue(8)). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <skalibs/types.h>
+
+#include "qm_conf.h"
+#include "qm_exit.h"
+#include "qm_queue.h"
+#include "queue_envelope.h"
+#include "queue_received.h"
+
+#define QQ_TIMEOUT 86400        /* below qmail-send's 36 h debris age */
+#define QQ_BUFSIZE 65536
+#define QQ_PIDTRIES 9
+#define QQ_PIDPATH_MAX 80       /* "pid/" + three unsigned longs + dots */
+
+/* What may exist and must go if we give up. The signal handlers read these, so
+ * each is set after its path is complete and before the call that creates the
+ * file: a signal that lands just after that call must still find it. */
+static volatile sig_atomic_t have_pid, have_mess, have_intd, committed;
+static volatile unsigned long messid;
+static char pidpath[QQ_PIDPATH_MAX];
+static char messpath[QM_QUEUE_PATH_MAX];
+static char intdpath[QM_QUEUE_PATH_MAX];
+static char buf[QQ_BUFSIZE];
+
+/* Async-signal-safe: unlink and nothing else. After the commit link the message
+ * belongs to qmail-send and nothing may be removed. */
+static void cleanup(void)
+{
+  struct stat st;
+  if (committed) return;
+  if (have_pid) unlink(pidpath);
+  if (have_intd) unlink(intdpath);
+  /* only our own inode: a failed link must not take someone else's name away */
+  if (have_mess && !stat(messpath, &st) && (unsigned long)st.st_ino == messid) unlink(messpath);
+}
+
+static void die(int code)
+{
+  cleanup();
+  _exit(code);
+}
+
+/* A full disk or quota shows up wherever space is taken; the caller is told so. */
+static void die_step(int code)
+{
+  die(errno == ENOSPC || errno == EDQUOT || errno == EFBIG ? QQ_EXIT_WRITE : code);
+}
+
+static void on_alarm(int sig)
+{
+  (void)sig;
+  die(QQ_EXIT_TIMEOUT);
+}
+
+static void on_fault(int sig)
+{
+  (void)sig;
+  die(QQ_EXIT_BUG);
+}
+
+/* Killed by the caller: clean up, then die of the same signal so it sees what it did. */
+static void on_term(int sig)
+{
+  cleanup();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+static void setup_signals(void)
+{
+  static int const term[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGXCPU, SIGVTALRM, SIGPROF };
+  static int const fault[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGSYS, SIGTRAP, SIGABRT };
+  struct sigaction sa;
+  sigset_t all;
+  size_t i;
+  memset(&sa, 0, sizeof sa);
+  sigfillset(&sa.sa_mask);     /* one handler at a time */
+  sa.sa_handler = on_term;
+  for (i = 0; i < sizeof term / sizeof term[0]; i++) sigaction(term[i], &sa, 0);
+  sa.sa_handler = on_fault;
+  for (i = 0; i < sizeof fault / sizeof fault[0]; i++) sigaction(fault[i], &sa, 0);
+  sa.sa_handler = on_alarm;
+  sigaction(SIGALRM, &sa, 0);
+  /* A vanished qmail-send reader or a caller's file size limit must become an error
+   * return (EPIPE, EFBIG), not a death that leaves files behind. */
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &sa, 0);
+  sigaction(SIGXFSZ, &sa, 0);
+  /* The caller's mask is inherited: an alarm it blocked would never fire. */
+  sigemptyset(&all);
+  sigprocmask(SIG_SETMASK, &all, 0);
+}
+
+/* fds 0 and 1 are the input; fd 2 must be open so that nothing of ours lands there
+ * (the C library writes its last words to fd 2). */
+static void setup_fds(void)
+{
+  if (fcntl(0, F_GETFD) < 0 || fcntl(1, F_GETFD) < 0) _exit(QQ_EXIT_READ);
+  if (fcntl(2, F_GETFD) < 0) {
+    int fd = open("/dev/null", O_RDWR);
+    if (fd != 2) _exit(QQ_EXIT_BUG);
+  }
+}
+
+static ssize_t readsome(int fd, char *s, size_t len)
+{
+  for (;;) {
+    ssize_t r = read(fd, s, len);
+    if (r >= 0) return r;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN) {   /* a caller left O_NONBLOCK on its pipe */
+      struct pollfd p;
+      p.fd = fd;
+      p.events = POLLIN;
+      p.revents = 0;
+      if (poll(&p, 1, -1) < 0 && errno != EINTR) return -1;
+      continue;
+    }
+    return -1;
+  }
+}
+
+/* Fills buf from fd until it is full or at EOF; returns the new fill, -1 on error. */
+static ssize_t fill(int fd, size_t have)
+{
+  while (have < sizeof buf) {
+    ssize_t r = readsome(fd, buf + have, sizeof buf - have);
+    if (r < 0) return -1;
+    if (!r) break;
+    have += (size_t)r;
+  }
+  return (ssize_t)have;
+}
+
+static int writeall(int fd, char const *s, size_t len)
+{
+  while (len) {
+    ssize_t w = write(fd, s, len);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return 0;
+    }
+    s += w;
+    len -= (size_t)w;
+  }
+  return 1;
+}
+
+/* Creates pid/<pid>.<time>.<seq> exclusively; its inode number becomes the id. */
+static int create_pidfile(unsigned long pid, unsigned long now)
+{
+  unsigned seq;
+  for (seq = 1; seq <= QQ_PIDTRIES; seq++) {
+    int fd;
+    size_t n = 0;
+    memcpy(pidpath, "pid/", 4);
+    n = 4 + ulong_fmt(pidpath + 4, pid);
+    pidpath[n++] = '.';
+    n += ulong_fmt(pidpath + n, now);
+    pidpath[n++] = '.';
+    n += ulong_fmt(pidpath + n, seq);
+    pidpath[n] = 0;
+    have_pid = 1;      /* the name is ours alone: pid, start time, seq */
+    fd = open(pidpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) return fd;
+    have_pid = 0;
+    if (errno != EEXIST) die_step(QQ_EXIT_PID);
+  }
+  die(QQ_EXIT_PID);
+  return -1;
+}
+
+/* intd/N is ours alone: only the holder of mess/S/N, whose inode is N, uses the
+ * name, so one found there is debris of a killed writer and is replaced. */
+static int create_intd(void)
+{
+  int fd;
+  have_intd = 1;
+  fd = open(intdpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == EEXIST) {
+    if (unlink(intdpath) < 0 && errno != ENOENT) die(QQ_EXIT_INTD);
+    fd = open(intdpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  }
+  if (fd < 0) {
+    have_intd = 0;
+    die_step(QQ_EXIT_INTD);
+  }
+  return fd;
+}
+
+/* The envelope header of intd/N: u<uid>\0p<pid>\0, the rest is the caller's records. */
+static size_t put_intd_header(char *s, unsigned long uid, unsigned long pid)
+{
+  size_t n = 0;
+  s[n++] = 'u';
+  n += ulong_fmt(s + n, uid);
+  s[n++] = 0;
+  s[n++] = 'p';
+  n += ulong_fmt(s + n, pid);
+  s[n++] = 0;
+  return n;
+}
+
+int main(void)
+{
+  unsigned long uid = (unsigned long)getuid();
+  unsigned long pid = (unsigned long)getpid();
+  time_t now = time(0);
+  char todopath[QM_QUEUE_PATH_MAX];
+  char messdir[QM_QUEUE_PATH_MAX];
+  struct passwd *pw;
+  struct stat st;
+  struct tm tm;
+  queue_env env;
+  unsigned long id;
+  size_t have, used;
+  ssize_t r;
+  int messfd, intdfd = -1, rc;
+
+  setup_signals();
+  setup_fds();
+  umask(022);
+  alarm(QQ_TIMEOUT);
+
+  if (chdir(QM_HOME) < 0) _exit(QQ_EXIT_HOME);
+  if (chdir("queue") < 0) _exit(QQ_EXIT_QUEUEDIR);
+
+  /* One lookup names the caller: compare its account with alias, qmaild, qmails. */
+  errno = 0;
+  pw = getpwuid((uid_t)uid);
+  if (!pw && errno == ENOMEM) _exit(QQ_EXIT_NOMEM);
+  if (!gmtime_r(&now, &tm)) memset(&tm, 0, sizeof tm);
+  have = queue_received(buf, pid, queue_received_who(pw ? pw->pw_name : 0), uid, &tm);
+
+  messfd = create_pidfile(pid, (unsigned long)now);
+  if (fstat(messfd, &st) < 0) die(QQ_EXIT_PID);
+  id = (unsigned long)st.st_ino;
+  messid = id;
+  qm_queue_mess(messpath, id);
+  qm_queue_path_splitdir(messdir, "mess", id);
+  qm_queue_intd(intdpath, id);
+  qm_queue_todo(todopath, id);
+
+  have_mess = 1;
+  if (link(pidpath, messpath) < 0) die_step(QQ_EXIT_MESS);
+  if (unlink(pidpath) < 0) die(QQ_EXIT_PID);
+  have_pid = 0;
+
+  /* The message: the Received line is already at the front of buf. */
+  for (;;) {
+    r = fill(0, have);
+    if (r < 0) die(QQ_EXIT_READ);
+    if (!writeall(messfd, buf, (size_t)r)) die(QQ_EXIT_WRITE);
+    if ((size_t)r < sizeof buf) break;    /* EOF */
+    have = 0;
+  }
+
+  /* The envelope, checked as it streams into intd/N, which is created only once
+   * the first buffer is known good. */
+  queue_env_init(&env);
+  have = put_intd_header(buf, uid, pid);
+  for (;;) {
+    r = readsome(1, buf + have, sizeof buf - have);
+    if (r < 0) die(QQ_EXIT_READ);
+    if (!r) die(QQ_EXIT_READ);    /* EOF before the final NUL */
+    rc = queue_env_feed(&env, buf + have, (size_t)r, &used);
+    if (rc < 0) die(env.error == QUEUE_ENV_EFORMAT ? QQ_EXIT_ENVELOPE : QQ_EXIT_ADDR_TOO_LONG);
+    have += used;
+    if (rc > 0) have--;           /* the final NUL is not stored */
+    if (rc > 0 || have == sizeof buf) {
+      if (intdfd < 0) intdfd = create_intd();
+      if (!writeall(intdfd, buf, have)) die(QQ_EXIT_WRITE);
+      have = 0;
+    }
+    if (rc > 0) break;
+  }
+
+  /* Durability before the commit: both files, then the two directory entries. The
+   * fsyncs come together so that the first forces one journal commit for all. */
+  if (fsync(messfd) < 0) die(QQ_EXIT_WRITE);
+  if (fsync(intdfd) < 0) die(QQ_EXIT_WRITE);
+  if (!qm_queue_fsyncdir(messdir)) die_step(QQ_EXIT_MESS);
+  if (!qm_queue_fsyncdir("intd")) die_step(QQ_EXIT_INTD);
+
+  /* The commit. committed is set first: a signal between the two leaves debris for
+   * the cleanup scan, never a todo/N whose files were removed under it. */
+  committed = 1;
+  if (link(intdpath, todopath) < 0) {
+    committed = 0;
+    die_step(QQ_EXIT_TODO);
+  }
+  /* From here the message is qmail-send's. A failure now may mean a duplicate after
+   * the caller retries, never a loss. */
+  if (!qm_queue_fsyncdir("todo")) _exit(QQ_EXIT_TODO);
+  qm_queue_trigger();
+  _exit(QQ_EXIT_OK);
+}
