@@ -77,7 +77,10 @@ grep -v '^#' "$src/mk/hier" | while read -r type path owner group mode source; d
   x) [ -f "$build/bin/$source" ] || die "$build/bin/$source is not built"
      placefile "$build/bin/$source" "$p" "$o" "$g" "$mode" ;;
   l) placefile "$src/$source" "$p" "$o" "$g" "$mode" ;;
-  t) sed -e "s|@HOME@|$home|g" -e "s|@QMAILL@|$U_QMAILL|g" "$src/$source" > "$p.tmpl.$$" ||
+  t) sed -e "s|@HOME@|$home|g" -e "s|@ALIAS@|$U_ALIAS|g" -e "s|@QMAILD@|$U_QMAILD|g" \
+         -e "s|@QMAILL@|$U_QMAILL|g" -e "s|@QMAILP@|$U_QMAILP|g" -e "s|@QMAILQ@|$U_QMAILQ|g" \
+         -e "s|@QMAILR@|$U_QMAILR|g" -e "s|@QMAILS@|$U_QMAILS|g" -e "s|@QMAILN@|$U_QMAILN|g" \
+         -e "s|@QMAILT@|$U_QMAILT|g" "$src/$source" > "$p.tmpl.$$" ||
        die "unable to expand $source"
      placefile "$p.tmpl.$$" "$p" "$o" "$g" "$mode"; rm -f "$p.tmpl.$$" ;;
   *) die "mk/hier: unknown type $type" ;;

@@ -1,0 +1,1131 @@
+/* qmail-send: the scheduler. Preprocesses todo/ into info/, local/, remote/ in
+ * batches that share their fsyncs, runs deliveries through the spawners within the
+ * concurrency limits, retries on qmail's schedule, bounces as RFC 3464 and removes
+ * finished messages through qmail-clean. Runs as qmails in HOME/queue; fds: 0 log,
+ * 1/2 qmail-lspawn, 3/4 qmail-rspawn (optional), 5/6 qmail-clean. Trusts the queue
+ * only as far as the parsers check it; never delivers anything itself. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <skalibs/allreadwrite.h>
+#include <skalibs/djbunix.h>
+#include <skalibs/iopause.h>
+#include <skalibs/selfpipe.h>
+#include <skalibs/sig.h>
+#include <skalibs/stralloc.h>
+#include <skalibs/tai.h>
+#include <skalibs/types.h>
+
+#include "qm_conf.h"
+#include "qm_control.h"
+#include "qm_exit.h"
+#include "qm_qq.h"
+#include "qm_queue.h"
+#include "send_dsn.h"
+#include "send_log.h"
+#include "send_prioq.h"
+#include "send_proto.h"
+#include "send_rcpt.h"
+#include "send_retry.h"
+#include "send_todo.h"
+
+#define TODO_BATCH 64            /* todo entries that share one round of fsyncs */
+#define TODO_RESCAN 1500         /* seconds between todo/ scans without a trigger */
+#define TODO_RETRY 123           /* a todo entry that failed waits this long */
+#define TODO_FAILED_MAX 4096     /* failed entries remembered */
+#define FINISH_RETRY 123         /* a message whose end failed (bounce) waits this long */
+#define SLEEP_MAX 86400
+#define CHANFILE_MAX (256UL << 20)   /* a local/ or remote/ file larger is refused */
+#define BOUNCE_HEADER_MAX 65536  /* header bytes of the original always kept in a bounce */
+
+static char const *const chan_dir[SEND_NCHAN] = { "local", "remote" };
+static unsigned int const chan_c[SEND_NCHAN] = { SEND_RETRY_C_LOCAL, SEND_RETRY_C_REMOTE };
+
+/* --- configuration ---------------------------------------------------------------- */
+
+typedef struct config_s {
+  stralloc locals_sa, vdoms_sa, pct_sa;
+  send_table locals, vdoms, pct;
+  stralloc me, envnoathost, bouncefrom, bouncehost, dbto, dbhost;
+  unsigned long conc[SEND_NCHAN], lifetime, delaywarning, bouncemaxbytes;
+} config;
+
+static config cf;
+
+static int readline_def(stralloc *sa, char const *file, char const *def)
+{
+  int r = qm_control_readline(sa, file);
+  if (r < 0) return 0;
+  if (!r || !sa->len) {
+    if (!stralloc_copyb(sa, def, strlen(def)) || !stralloc_0(sa)) return 0;
+    sa->len--;
+  }
+  return 1;
+}
+
+static void config_free(config *c)
+{
+  stralloc *all[] = { &c->locals_sa, &c->vdoms_sa, &c->pct_sa, &c->me, &c->envnoathost,
+                      &c->bouncefrom, &c->bouncehost, &c->dbto, &c->dbhost };
+  size_t i;
+  for (i = 0; i < sizeof all / sizeof all[0]; i++) stralloc_free(all[i]);
+  send_table_free(&c->locals);
+  send_table_free(&c->vdoms);
+  send_table_free(&c->pct);
+}
+
+/* Reads every control file qmail-send uses (paths are absolute: the cwd is the
+ * queue). Returns 0 with *why set on failure, leaving c to be freed. */
+static int config_load(config *c, char const **why)
+{
+  int r;
+  char const *me;
+  memset(c, 0, sizeof *c);
+  *why = "unable to read controls";
+  r = qm_control_readline(&c->me, QM_HOME "/control/me");
+  if (r < 0) return 0;
+  me = r && c->me.len ? c->me.s : 0;
+  r = qm_control_readlist(&c->locals_sa, QM_HOME "/control/locals");
+  if (r < 0) { *why = "unable to read control/locals"; return 0; }
+  if (!r) {
+    if (!me) { *why = "unable to read control/locals (and control/me is missing)"; return 0; }
+    if (!stralloc_copyb(&c->locals_sa, me, strlen(me) + 1)) return 0;
+  }
+  if (qm_control_readlist(&c->vdoms_sa, QM_HOME "/control/virtualdomains") < 0) {
+    *why = "unable to read control/virtualdomains"; return 0;
+  }
+  if (qm_control_readlist(&c->pct_sa, QM_HOME "/control/percenthack") < 0) return 0;
+  if (!send_table_build(&c->locals, &c->locals_sa, 0) || !send_table_build(&c->vdoms, &c->vdoms_sa, 1)
+      || !send_table_build(&c->pct, &c->pct_sa, 0)) { *why = "out of memory"; return 0; }
+  if (!readline_def(&c->envnoathost, QM_HOME "/control/envnoathost", me ? me : "envnoathost")
+      || !readline_def(&c->bouncefrom, QM_HOME "/control/bouncefrom", "MAILER-DAEMON")
+      || !readline_def(&c->bouncehost, QM_HOME "/control/bouncehost", me ? me : "bouncehost")
+      || !readline_def(&c->dbto, QM_HOME "/control/doublebounceto", "postmaster")
+      || !readline_def(&c->dbhost, QM_HOME "/control/doublebouncehost", me ? me : "doublebouncehost"))
+    return 0;
+  if (qm_control_readulong(&c->conc[SEND_CHAN_LOCAL], QM_HOME "/control/concurrencylocal", 10) < 0
+      || qm_control_readulong(&c->conc[SEND_CHAN_REMOTE], QM_HOME "/control/concurrencyremote", 20) < 0
+      || qm_control_readulong(&c->lifetime, QM_HOME "/control/queuelifetime", 604800) < 0
+      || qm_control_readulong(&c->delaywarning, QM_HOME "/control/delaywarning", 14400) < 0
+      || qm_control_readulong(&c->bouncemaxbytes, QM_HOME "/control/bouncemaxbytes", 50000) < 0)
+    return 0;
+  if (c->conc[0] > QM_SPAWN) c->conc[0] = QM_SPAWN;
+  if (c->conc[1] > QM_SPAWN) c->conc[1] = QM_SPAWN;
+  return 1;
+}
+
+/* --- log ------------------------------------------------------------------------- */
+
+static stralloc logsa;
+
+static void logflush(void)
+{
+  /* the logger is a pipe to s6-log; a slow logger slows us rather than losing lines */
+  if (logsa.len) allwrite(0, logsa.s, logsa.len);
+  logsa.len = 0;
+}
+
+static void log1(char const *s)
+{
+  stralloc_cats(&logsa, s);
+  logflush();
+}
+
+static void log3(char const *head, char const *var, char const *tail)
+{
+  send_log_line3(&logsa, head, var, strlen(var), tail);
+  logflush();
+}
+
+/* --- queue names --------------------------------------------------------------------- */
+
+/* Queue names through lib/qm_queue; returns buf so a name can be built in place. */
+static char *qpath(char *buf, char const *dir, uint64_t id, int split)
+{
+  if (split) qm_queue_path_split(buf, dir, (unsigned long)id);
+  else qm_queue_path_flat(buf, dir, (unsigned long)id);
+  return buf;
+}
+
+#define QPATH_MAX QM_QUEUE_PATH_MAX
+
+static int scanid(char const *s, uint64_t *id)
+{
+  unsigned long v;
+  if (!qm_queue_scanid(s, &v)) return 0;
+  *id = v;
+  return 1;
+}
+
+static uint64_t now(void)
+{
+  return (uint64_t)time(0);
+}
+
+/* --- qmail-clean ------------------------------------------------------------------- */
+
+static int clean_dead;
+static int exitasap;
+
+static void clean_dies(void)
+{
+  if (!clean_dead) log1("alert: oh no! lost qmail-clean connection! dying...\n");
+  clean_dead = 1;
+  exitasap = 1;
+}
+
+/* Sends n commands at once and reads their n replies; qmail-clean answers in order. */
+static void clean_batch(int kind, uint64_t const *ids, size_t n)
+{
+  stralloc sa = STRALLOC_ZERO;
+  size_t i;
+  char r[TODO_BATCH];
+  if (clean_dead || !n) return;
+  for (i = 0; i < n; i++)
+    if (!send_clean_encode(&sa, kind, ids[i])) { stralloc_free(&sa); return; }
+  if (allwrite(5, sa.s, sa.len) != sa.len) { stralloc_free(&sa); clean_dies(); return; }
+  stralloc_free(&sa);
+  for (i = 0; i < n; ) {
+    size_t want = n - i > sizeof r ? sizeof r : n - i, k;
+    ssize_t got = fd_read(6, r, want);
+    if (got <= 0) { clean_dies(); return; }
+    for (k = 0; k < (size_t)got; k++, i++)
+      if (r[k] != '+') {
+        char path[QPATH_MAX];
+        log3("warning: qmail-clean unable to clean up ",
+             qpath(path, kind == SEND_CLEAN_TODO ? "todo" : "foop", ids[i], 0), "");
+      }
+  }
+}
+
+/* --- channels, passes, deliveries ------------------------------------------------------- */
+
+typedef struct pass_s {
+  int used;
+  uint64_t id, birth, start;
+  int dying, reading;
+  int fd;                     /* the channel file, open for D marks */
+  stralloc file;              /* its content */
+  size_t next;                /* offset of the next record to look at */
+  unsigned int inflight, undone;
+  stralloc sender;
+  stralloc delayed;           /* bounce-style blocks of this pass's deferrals */
+} pass;
+
+typedef struct dlv_s {
+  int used;
+  unsigned int pass;
+  size_t rec;                 /* offset of the record's 'T' */
+  uint64_t d;
+} dlv;
+
+typedef struct chan_s {
+  int fdout, fdin, alive;
+  unsigned int spawnmax, busy;
+  send_prioq jobs;
+  pass p[QM_SPAWN + 1];
+  int reading;                /* the pass handing out records, or -1 */
+  dlv d[QM_SPAWN];
+  stralloc wbuf;
+  size_t woff;
+  send_reply rep;
+} chan;
+
+static chan ch[SEND_NCHAN];
+static uint64_t dcount;
+
+static unsigned int chan_limit(int c)
+{
+  unsigned long l = cf.conc[c];
+  if (!ch[c].alive) return 0;
+  return l < ch[c].spawnmax ? (unsigned int)l : ch[c].spawnmax;
+}
+
+static void status(void)
+{
+  send_log_status(&logsa, ch[0].busy, chan_limit(0), ch[1].busy, chan_limit(1), exitasap);
+  logflush();
+}
+
+static void finish_message(uint64_t id);
+static void delay_notice(pass *p);
+
+static void job_push(int c, uint64_t id, uint64_t birth, uint64_t due)
+{
+  send_job j;
+  j.id = id; j.birth = birth; j.due = due;
+  while (!send_prioq_push(&ch[c].jobs, &j)) {
+    log1("alert: out of memory, sleeping...\n");
+    sleep(10);
+  }
+}
+
+/* Is the message done in both channels? stat is the truth: a channel file exists
+ * exactly while that channel has work. */
+static void maybe_done(uint64_t id)
+{
+  char path[QPATH_MAX];
+  struct stat st;
+  int c;
+  for (c = 0; c < SEND_NCHAN; c++)
+    if (stat(qpath(path, chan_dir[c], id, 1), &st) == 0 || errno != ENOENT) return;
+  finish_message(id);
+}
+
+static void pass_complete(int c, unsigned int pi)
+{
+  pass *p = &ch[c].p[pi];
+  char path[QPATH_MAX];
+  if (p->fd >= 0) close(p->fd);
+  p->fd = -1;
+  p->used = 0;
+  if (ch[c].reading == (int)pi) ch[c].reading = -1;
+  if (!p->undone) {
+    if (unlink(qpath(path, chan_dir[c], p->id, 1)) < 0 && errno != ENOENT)
+      log3("warning: unable to unlink ", path, "; will try again later");
+    else maybe_done(p->id);
+    return;
+  }
+  if (p->delayed.len && cf.delaywarning && p->start >= p->birth + cf.delaywarning) delay_notice(p);
+  job_push(c, p->id, p->birth, send_retry_next(p->birth, p->start, chan_c[c]));
+}
+
+static int read_sender(stralloc *sa, uint64_t id)
+{
+  char path[QPATH_MAX];
+  sa->len = 0;
+  if (openreadfileclose(qpath(path, "info", id, 1), sa, 4 + SEND_TODO_FIELD_MAX) <= 0) return 0;
+  if (sa->len < 2 || sa->s[0] != 'F' || sa->s[sa->len - 1]) return 0;
+  memmove(sa->s, sa->s + 1, sa->len - 2);
+  sa->len -= 2;
+  return 1;
+}
+
+/* Opens a pass for a due job. 1 opened, 0 the job is gone or postponed, -1 no free
+ * pass (cannot happen while passes <= deliveries + 1; the job is put back). */
+static int pass_open(int c, send_job const *j)
+{
+  char path[QPATH_MAX];
+  unsigned int pi;
+  pass *p = 0;
+  struct stat st;
+  int fd;
+  for (pi = 0; pi <= QM_SPAWN; pi++) if (!ch[c].p[pi].used) { p = &ch[c].p[pi]; break; }
+  if (!p) { job_push(c, j->id, j->birth, j->due); return -1; }
+  fd = open(qpath(path, chan_dir[c], j->id, 1), O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) {
+      log3("warning: unable to open ", path, "; will try again later");
+      job_push(c, j->id, j->birth, now() + TODO_RETRY);
+    }
+    return 0;
+  }
+  p->file.len = 0;
+  if (fstat(fd, &st) < 0 || (uint64_t)st.st_size > CHANFILE_MAX || !slurp(&p->file, fd)
+      || !read_sender(&p->sender, j->id)) {
+    log3("warning: trouble reading ", path, "; will try again later");
+    close(fd);
+    job_push(c, j->id, j->birth, now() + TODO_RETRY);
+    return 0;
+  }
+  p->used = 1;
+  p->fd = fd;
+  p->id = j->id;
+  p->birth = j->birth;
+  p->start = now();
+  p->dying = send_retry_dying(p->birth, p->start, cf.lifetime);
+  p->next = 0;
+  p->inflight = p->undone = 0;
+  p->delayed.len = 0;
+  p->reading = 1;
+  ch[c].reading = (int)pi;
+  return 1;
+}
+
+static void mark_done(int c, pass *p, size_t rec)
+{
+  if (pwrite(p->fd, "D", 1, (off_t)rec) != 1) {
+    char path[QPATH_MAX];
+    log3("warning: trouble marking ", qpath(path, chan_dir[c], p->id, 1),
+         "; message will be delivered twice!");
+  }
+}
+
+static int bounce_append(uint64_t id, char const *rcpt, size_t rlen, char const *text, size_t tlen)
+{
+  char path[QPATH_MAX];
+  stralloc sa = STRALLOC_ZERO;
+  int fd, ok;
+  if (!send_dsn_block(&sa, rcpt, rlen, text, tlen)) { stralloc_free(&sa); return 0; }
+  fd = open(qpath(path, "bounce", id, 0), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  ok = fd >= 0 && allwrite(fd, sa.s, sa.len) == sa.len;
+  if (fd >= 0) close(fd);
+  stralloc_free(&sa);
+  return ok;
+}
+
+/* The next 'T' record of pass p at or after p->next: its offset, or -1 at the end.
+ * A record cut short (no NUL) ends the file. */
+static long next_record(pass *p)
+{
+  while (p->next < p->file.len) {
+    size_t at = p->next;
+    char const *nul = memchr(p->file.s + at, 0, p->file.len - at);
+    if (!nul) { p->next = p->file.len; break; }
+    p->next = (size_t)(nul - p->file.s) + 1;
+    if (p->file.s[at] == 'T') return (long)at;
+  }
+  return -1;
+}
+
+/* Starts the next delivery of channel c. 1 progress made, 0 nothing to start now. */
+static int start_one(int c, uint64_t t)
+{
+  chan *k = &ch[c];
+  pass *p;
+  long at;
+  size_t slot, rlen;
+  char const *rcpt;
+  stralloc verp = STRALLOC_ZERO;
+  if (k->reading < 0) {
+    send_job j;
+    send_job const *top = send_prioq_min(&k->jobs);
+    if (!top || top->due > t) return 0;
+    send_prioq_pop(&k->jobs, &j);
+    return pass_open(c, &j) >= 0;
+  }
+  p = &k->p[k->reading];
+  at = next_record(p);
+  if (at < 0) {
+    /* read to the end: the pass ends with its last delivery */
+    p->reading = 0;
+    k->reading = -1;
+    if (!p->inflight) pass_complete(c, (unsigned int)(p - k->p));
+    return 1;
+  }
+  for (slot = 0; slot < k->spawnmax; slot++) if (!k->d[slot].used) break;
+  if (slot == k->spawnmax) { p->next = (size_t)at; return 0; }
+  rcpt = p->file.s + at + 1;
+  rlen = strlen(rcpt);
+  if (!send_verp(&verp, p->sender.s, p->sender.len, rcpt, rlen)
+      || !send_cmd_encode(&k->wbuf, (unsigned char)slot, p->id, QM_SPLIT, verp.s ? verp.s : "",
+                          verp.len, rcpt, rlen)) {
+    /* cannot be sent (out of memory, or an address over the protocol limit): it stays
+     * T and the job is retried on the schedule */
+    stralloc_free(&verp);
+    p->undone++;
+    return 1;
+  }
+  stralloc_free(&verp);
+  k->d[slot].used = 1;
+  k->d[slot].pass = (unsigned int)k->reading;
+  k->d[slot].rec = (size_t)at;
+  k->d[slot].d = ++dcount;
+  k->busy++;
+  p->inflight++;
+  send_log_starting(&logsa, dcount, p->id, c == SEND_CHAN_REMOTE, rcpt, rlen);
+  logflush();
+  status();
+  return 1;
+}
+
+static void chan_write(int c)
+{
+  chan *k = &ch[c];
+  while (k->woff < k->wbuf.len) {
+    ssize_t w = fd_write(k->fdout, k->wbuf.s + k->woff, k->wbuf.len - k->woff);
+    if (w <= 0) {
+      if (w < 0 && errno == EAGAIN) return;
+      return;   /* a dead spawner shows up as EOF on its reply pipe */
+    }
+    k->woff += (size_t)w;
+  }
+  k->wbuf.len = k->woff = 0;
+}
+
+static void chan_fill(int c, uint64_t t)
+{
+  while (!exitasap && ch[c].alive && ch[c].busy < chan_limit(c) && !ch[c].wbuf.len) {
+    if (!start_one(c, t)) break;
+    chan_write(c);
+  }
+}
+
+static char const dying_text[] =
+  "\nI'm not going to try again; this message has been in the queue too long.\n";
+
+static void got_reply(int c, send_reply const *r)
+{
+  chan *k = &ch[c];
+  dlv *d;
+  pass *p;
+  char letter = send_reply_letter(r);
+  char const *rcpt;
+  size_t rlen;
+  if (r->slot >= k->spawnmax || !k->d[r->slot].used) {
+    log1("warning: internal error: delivery report out of range\n");
+    return;
+  }
+  d = &k->d[r->slot];
+  p = &k->p[d->pass];
+  rcpt = p->file.s + d->rec + 1;
+  rlen = strlen(rcpt);
+  send_log_delivery(&logsa, d->d, r->text, r->len);
+  logflush();
+  if (letter == 'Z' && p->dying) {
+    stralloc t = STRALLOC_ZERO;
+    if (stralloc_catb(&t, r->text + 1, r->len - 1) && stralloc_cats(&t, dying_text)
+        && bounce_append(p->id, rcpt, rlen, t.s, t.len)) mark_done(c, p, d->rec);
+    else { log1("alert: unable to append to bounce message; HELP! will try again later\n"); p->undone++; }
+    stralloc_free(&t);
+  } else if (letter == 'D') {
+    if (bounce_append(p->id, rcpt, rlen, r->text + 1, r->len - 1)) mark_done(c, p, d->rec);
+    else { log1("alert: unable to append to bounce message; HELP! will try again later\n"); p->undone++; }
+  } else if (letter == 'K') mark_done(c, p, d->rec);
+  else {
+    p->undone++;
+    if (letter == 'Z' && !send_dsn_block(&p->delayed, rcpt, rlen, r->text + 1, r->len - 1))
+      p->delayed.len = 0;   /* no memory: no delay notice this time */
+  }
+  d->used = 0;
+  k->busy--;
+  p->inflight--;
+  if (!p->reading && !p->inflight) pass_complete(c, d->pass);
+  status();
+}
+
+static void chan_read(int c)
+{
+  chan *k = &ch[c];
+  char buf[4096];
+  size_t off = 0;
+  ssize_t n = fd_read(k->fdin, buf, sizeof buf);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n <= 0) {
+    unsigned int i;
+    log1("alert: oh no! lost spawn connection! dying...\n");
+    k->alive = 0;
+    /* deliveries in flight stay T in their files: the next run retries them */
+    for (i = 0; i < QM_SPAWN; i++) k->d[i].used = 0;
+    k->busy = 0;
+    exitasap = 1;
+    return;
+  }
+  while (off < (size_t)n) {
+    size_t used;
+    if (send_reply_feed(&k->rep, buf + off, (size_t)n - off, &used) == 1) {
+      got_reply(c, &k->rep);
+      send_reply_init(&k->rep);
+    }
+    off += used;
+  }
+}
+
+/* --- bounces -------------------------------------------------------------------- */
+
+static void fmtdate(char *buf, size_t max, uint64_t t)
+{
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if (!gmtime_r(&tt, &tm) || !strftime(buf, max, "%a, %d %b %Y %H:%M:%S +0000", &tm))
+    memcpy(buf, "Thu, 01 Jan 1970 00:00:00 +0000", 32);
+}
+
+/* Queues the notice for bounce/N. 1 done (queued or discarded), 0 try later. */
+static int inject_bounce(uint64_t id, stralloc const *blocks, int delay)
+{
+  char path[QPATH_MAX], date[64], arrival[64], boundary[96], msgid[160], num[UINT64_FMT];
+  stralloc sender = STRALLOC_ZERO, head = STRALLOC_ZERO, to = STRALLOC_ZERO, from = STRALLOC_ZERO;
+  send_dsn_ctx ctx;
+  qm_qq qq;
+  qm_qq_status st;
+  struct stat sb;
+  char const *rcpt;
+  char const *env_from;
+  int fd, ok = 0, dbl;
+  uint64_t t = now();
+  size_t left, n;
+  if (!read_sender(&sender, id)) { log3("warning: trouble reading ", qpath(path, "info", id, 1), "; will try again later"); return 0; }
+  if (sender.len == 4 && !memcmp(sender.s, "#@[]", 4)) {
+    if (!delay) log3("triple bounce: discarding ", qpath(path, "bounce", id, 0), "");
+    stralloc_free(&sender);
+    return 1;
+  }
+  dbl = !sender.len;
+  if (delay && dbl) { stralloc_free(&sender); return 1; }
+  if (dbl) {
+    if (!stralloc_cat(&to, &cf.dbto) || !stralloc_append(&to, '@') || !stralloc_cat(&to, &cf.dbhost)) goto out;
+    env_from = "#@[]";
+  } else {
+    if (!stralloc_cat(&to, &sender)) goto out;
+    env_from = "";
+  }
+  if (!stralloc_0(&to) || !stralloc_cat(&from, &cf.bouncefrom) || !stralloc_append(&from, '@')
+      || !stralloc_cat(&from, &cf.bouncehost) || !stralloc_0(&from)) goto out;
+  fd = open(qpath(path, "mess", id, 1), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &sb) < 0) { if (fd >= 0) close(fd); goto out; }
+  {
+    char ipath[QPATH_MAX];
+    struct stat ib;
+    fmtdate(arrival, sizeof arrival, stat(qpath(ipath, "info", id, 1), &ib) == 0 ? (uint64_t)ib.st_mtime : t);
+  }
+  fmtdate(date, sizeof date, t);
+  num[uint64_fmt(num, id)] = 0;
+  {
+    char ts[UINT64_FMT];
+    ts[uint64_fmt(ts, t)] = 0;
+    memcpy(boundary, "=_qmail-send_", 13);
+    n = 13;
+    memcpy(boundary + n, num, strlen(num)); n += strlen(num);
+    boundary[n++] = '_';
+    memcpy(boundary + n, ts, strlen(ts)); n += strlen(ts);
+    memcpy(boundary + n, "_=", 3);
+    n = 0;
+    msgid[n++] = '<';
+    memcpy(msgid + n, ts, strlen(ts)); n += strlen(ts);
+    msgid[n++] = '.';
+    memcpy(msgid + n, num, strlen(num)); n += strlen(num);
+    memcpy(msgid + n, delay ? ".delay@" : ".bounce@", delay ? 7 : 8); n += delay ? 7 : 8;
+    left = cf.bouncehost.len < 80 ? cf.bouncehost.len : 80;
+    memcpy(msgid + n, cf.bouncehost.s, left); n += left;
+    msgid[n++] = '>';
+    msgid[n] = 0;
+  }
+  if (!stralloc_0(&cf.bouncehost)) goto closeout;
+  cf.bouncehost.len--;
+  ctx.from = from.s; ctx.host = cf.bouncehost.s; ctx.to = to.s; ctx.date = date;
+  ctx.arrival = arrival; ctx.msgid = msgid; ctx.boundary = boundary; ctx.dbl = dbl; ctx.delay = delay;
+  if (!send_dsn_head(&head, &ctx, blocks->s, blocks->len)) goto closeout;
+  if (!stralloc_cats(&head, "Return-Path: <") || !stralloc_catb(&head, sender.s, sender.len)
+      || !stralloc_cats(&head, ">\n")) goto closeout;
+  if (!qm_qq_start(&qq, 0, 0)) { log1("warning: unable to start qmail-queue, will try later\n"); goto closeout; }
+  qm_qq_put(&qq, head.s, head.len);
+  /* the original: its header whole (up to BOUNCE_HEADER_MAX), the body up to
+   * bouncemaxbytes */
+  {
+    char buf[8192];
+    int inhead = 1, bol = 1, cut = 0;
+    size_t hdr = 0, body = 0;
+    while (!cut) {
+      ssize_t r = fd_read(fd, buf, sizeof buf);
+      size_t i = 0;
+      if (r < 0) { qm_qq_abort(&qq); goto closeout; }
+      if (!r) break;
+      if (inhead) {
+        for (; i < (size_t)r; i++) {
+          char chr = buf[i];
+          if ((chr == '\n' && bol) || ++hdr > BOUNCE_HEADER_MAX) { inhead = 0; i++; break; }
+          bol = chr == '\n';
+        }
+        qm_qq_put(&qq, buf, i);
+      }
+      if (!inhead && i < (size_t)r) {
+        size_t rest = (size_t)r - i, room = cf.bouncemaxbytes - body;
+        if (rest > room) { rest = room; cut = 1; }
+        qm_qq_put(&qq, buf + i, rest);
+        body += rest;
+      }
+    }
+    head.len = 0;
+    if (!send_dsn_tail(&head, &ctx, cut)) { qm_qq_abort(&qq); goto closeout; }
+    qm_qq_put(&qq, head.s, head.len);
+  }
+  rcpt = to.s;
+  if (qm_qq_finish(&qq, env_from, &rcpt, 1, &st)) {
+    if (delay) {
+      char n1[UINT64_FMT], n2[UINT64_FMT];
+      n1[uint64_fmt(n1, id)] = 0;
+      n2[uint64_fmt(n2, (uint64_t)qq.pid)] = 0;
+      stralloc_cats(&logsa, "delay notice msg ");
+      stralloc_cats(&logsa, n1);
+      stralloc_cats(&logsa, " qp ");
+      stralloc_cats(&logsa, n2);
+      stralloc_cats(&logsa, "\n");
+    } else send_log_bounce(&logsa, id, (uint64_t)qq.pid);
+    logflush();
+    ok = 1;
+  } else {
+    if (st.kind == 'D' && dbl) {
+      log3("triple bounce: discarding ", qpath(path, "bounce", id, 0), "");
+      ok = 1;
+    } else log1("warning: trouble injecting bounce message, will try later\n");
+  }
+ closeout:
+  close(fd);
+ out:
+  stralloc_free(&sender); stralloc_free(&head); stralloc_free(&to); stralloc_free(&from);
+  return ok;
+}
+
+/* Once per message: the group-read bit of info/S/N (created 0600) records that the
+ * delay notice went out, so a restart does not send it again. */
+static void delay_notice(pass *p)
+{
+  char path[QPATH_MAX];
+  struct stat st;
+  if (stat(qpath(path, "info", p->id, 1), &st) < 0 || st.st_mode & S_IRGRP) return;
+  if (!p->sender.len || (p->sender.len == 4 && !memcmp(p->sender.s, "#@[]", 4))) return;
+  if (inject_bounce(p->id, &p->delayed, 1) && chmod(path, 0640) < 0)
+    log3("warning: unable to mark ", path, "; a delay notice may be sent again");
+}
+
+typedef struct later_s { uint64_t id, at; } later;
+static later *finish_later;
+static size_t nfinish_later, capfinish_later;
+
+static void finish_message(uint64_t id)
+{
+  char path[QPATH_MAX];
+  stralloc blocks = STRALLOC_ZERO;
+  int r;
+  if (clean_dead) return;
+  r = openreadfileclose(qpath(path, "bounce", id, 0), &blocks, 16UL << 20);
+  if (r > 0 || errno != ENOENT) {
+    if (r <= 0 || !inject_bounce(id, &blocks, 0)) {
+      stralloc_free(&blocks);
+      if (nfinish_later == capfinish_later) {
+        size_t cap = capfinish_later ? capfinish_later * 2 : 16;
+        later *a = realloc(finish_later, cap * sizeof *a);
+        if (!a) return;   /* forgotten until the next start-up scan */
+        finish_later = a;
+        capfinish_later = cap;
+      }
+      finish_later[nfinish_later].id = id;
+      finish_later[nfinish_later].at = now() + FINISH_RETRY;
+      nfinish_later++;
+      return;
+    }
+    unlink(path);
+  }
+  stralloc_free(&blocks);
+  send_log_end(&logsa, id);
+  logflush();
+  if (unlink(qpath(path, "info", id, 1)) < 0 && errno != ENOENT) {
+    log3("warning: unable to unlink ", path, "; will try again later");
+    return;
+  }
+  clean_batch(SEND_CLEAN_FOOP, &id, 1);
+}
+
+/* --- todo ------------------------------------------------------------------------ */
+
+typedef struct todo_state_s {
+  uint64_t *ids;
+  size_t n, pos, cap;
+  int wanted;
+  uint64_t next_scan;
+  later failed[TODO_FAILED_MAX];
+  size_t nfailed;
+} todo_state;
+
+static todo_state td;
+
+static int todo_failed_skip(uint64_t id, uint64_t t)
+{
+  size_t i;
+  for (i = 0; i < td.nfailed; i++)
+    if (td.failed[i].id == id) {
+      if (td.failed[i].at > t) return 1;
+      td.failed[i] = td.failed[--td.nfailed];
+      return 0;
+    }
+  return 0;
+}
+
+static void todo_failed(uint64_t id)
+{
+  if (td.nfailed < TODO_FAILED_MAX) {
+    td.failed[td.nfailed].id = id;
+    td.failed[td.nfailed].at = now() + TODO_RETRY;
+    td.nfailed++;
+  }
+}
+
+static void todo_scan(void)
+{
+  DIR *d = opendir("todo");
+  struct dirent *de;
+  uint64_t t = now();
+  td.n = td.pos = 0;
+  td.wanted = 0;
+  td.next_scan = t + TODO_RESCAN;
+  if (!d) { log1("alert: unable to opendir todo, sleeping...\n"); td.next_scan = t + 10; return; }
+  while ((de = readdir(d))) {
+    uint64_t id;
+    if (!scanid(de->d_name, &id) || todo_failed_skip(id, t)) continue;
+    if (td.n == td.cap) {
+      size_t cap = td.cap ? td.cap * 2 : 256;
+      uint64_t *a = realloc(td.ids, cap * sizeof *a);
+      if (!a) break;
+      td.ids = a;
+      td.cap = cap;
+    }
+    td.ids[td.n++] = id;
+  }
+  closedir(d);
+}
+
+typedef struct prep_s {
+  uint64_t id, birth;
+  int fd[3];                  /* info, local, remote */
+  int has[SEND_NCHAN];
+} prep;
+
+/* Writes info/, local/, remote/ for one todo entry, without fsync yet. */
+static int prep_one(prep *pp, stralloc *env, stralloc *buf[SEND_NCHAN], stralloc *addr)
+{
+  char path[QPATH_MAX], qp[SEND_TODO_NUM_MAX + 1] = "", uid[SEND_TODO_NUM_MAX + 1] = "";
+  send_todo *t;
+  send_rcpt_ctx ctx;
+  struct stat st;
+  size_t off = 0, used, i;
+  int c, fd;
+  char const *dirs[3] = { "info", "local", "remote" };
+  stralloc info = STRALLOC_ZERO;
+  uint64_t id = pp->id;
+  pp->fd[0] = pp->fd[1] = pp->fd[2] = -1;
+  pp->has[0] = pp->has[1] = 0;
+  env->len = 0;
+  if (openreadfileclose(qpath(path, "todo", id, 0), env, 64UL << 20) <= 0) {
+    if (errno == ENOENT) return 0;   /* cleaned up meanwhile */
+    log3("warning: unable to open ", path, "; will try again later");
+    return -1;
+  }
+  if (stat(qpath(path, "mess", id, 1), &st) < 0) {
+    log3("warning: unable to stat ", path, "; will try again later");
+    return -1;
+  }
+  t = malloc(sizeof *t);
+  if (!t) return -1;
+  send_todo_init(t);
+  ctx.locals = &cf.locals; ctx.vdoms = &cf.vdoms; ctx.percenthack = &cf.pct;
+  ctx.envnoathost = cf.envnoathost.s;
+  buf[0]->len = buf[1]->len = 0;
+  while (off < env->len) {
+    int r = send_todo_feed(t, env->s + off, env->len - off, &used);
+    off += used;
+    if (r < 0) break;
+    if (!r) continue;
+    if (t->type == 'p') memcpy(qp, t->val, t->len + 1);
+    else if (t->type == 'u') memcpy(uid, t->val, t->len + 1);
+    else if (t->type == 'F') {
+      if (!stralloc_copyb(&info, "F", 1) || !stralloc_catb(&info, t->val, t->len + 1)) goto nomem;
+    } else if (t->type == 'T') {
+      size_t pre;
+      c = send_rcpt_classify(&ctx, t->val, t->len, addr, &pre);
+      if (c < 0) goto nomem;
+      if (!stralloc_append(buf[c], 'T') || !stralloc_cat(buf[c], addr) || !stralloc_0(buf[c])) goto nomem;
+    }
+  }
+  if (off < env->len || send_todo_finish(t) < 0) {
+    log3("warning: unknown record type in ", qpath(path, "todo", id, 0), "; will try again later");
+    free(t); stralloc_free(&info);
+    return -1;
+  }
+  for (i = 0; i < 3; i++) unlink(qpath(path, dirs[i], id, 1));
+  fd = open(qpath(path, "info", id, 1), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) { log3("warning: unable to create ", path, "; will try again later"); goto fail; }
+  pp->fd[0] = fd;
+  send_log_new(&logsa, id);
+  send_log_info(&logsa, id, (uint64_t)st.st_size, info.s + 1, info.len - 2, qp, uid);
+  logflush();
+  if (allwrite(fd, info.s, info.len) != info.len) { log3("warning: trouble writing to ", path, "; will try again later"); goto fail; }
+  for (c = 0; c < SEND_NCHAN; c++) {
+    if (!buf[c]->len) continue;
+    fd = open(qpath(path, chan_dir[c], id, 1), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) { log3("warning: unable to create ", path, "; will try again later"); goto fail; }
+    pp->fd[1 + c] = fd;
+    pp->has[c] = 1;
+    if (allwrite(fd, buf[c]->s, buf[c]->len) != buf[c]->len) {
+      log3("warning: trouble writing to ", path, "; will try again later");
+      goto fail;
+    }
+  }
+  free(t); stralloc_free(&info);
+  return 1;
+ nomem:
+  log1("alert: out of memory, sleeping...\n");
+ fail:
+  for (i = 0; i < 3; i++) if (pp->fd[i] >= 0) { close(pp->fd[i]); pp->fd[i] = -1; }
+  free(t); stralloc_free(&info);
+  return -1;
+}
+
+/* One batch: write everything, then fsync the files (on ext4 the first commit
+ * carries the others), then each directory touched once, then let qmail-clean
+ * remove the todo entries. Nothing is removed before its replacement is durable. */
+static void todo_batch(void)
+{
+  static prep pp[TODO_BATCH];
+  static stralloc env, b0, b1, addr;
+  stralloc *bufs[SEND_NCHAN] = { &b0, &b1 };
+  uint64_t done[TODO_BATCH];
+  unsigned char dirty[3][QM_SPLIT];
+  size_t n = 0, nd = 0, i, k;
+  char const *dirs[3] = { "info", "local", "remote" };
+  uint64_t t = now();
+  memset(dirty, 0, sizeof dirty);
+  while (td.pos < td.n && n < TODO_BATCH) {
+    pp[n].id = td.ids[td.pos++];
+    {
+      int r = prep_one(&pp[n], &env, bufs, &addr);
+      if (r > 0) n++;
+      else if (r < 0) todo_failed(pp[n].id);
+    }
+  }
+  for (i = 0; i < n; i++) {
+    int ok = 1;
+    for (k = 0; k < 3; k++) {
+      if (pp[i].fd[k] < 0) continue;
+      if (k == 0) {
+        struct stat st;
+        pp[i].birth = fstat(pp[i].fd[0], &st) == 0 ? (uint64_t)st.st_mtime : t;
+      }
+      if (fsync(pp[i].fd[k]) < 0) ok = 0;
+      close(pp[i].fd[k]);
+      pp[i].fd[k] = -1;
+      dirty[k][pp[i].id % QM_SPLIT] = 1;
+    }
+    if (!ok) {
+      char path[QPATH_MAX];
+      log3("warning: trouble fsyncing ", qpath(path, "info", pp[i].id, 1), "; will try again later");
+      todo_failed(pp[i].id);
+      pp[i].id = 0;
+    }
+  }
+  for (k = 0; k < 3; k++)
+    for (i = 0; i < QM_SPLIT; i++)
+      if (dirty[k][i]) {
+        char dir[QPATH_MAX];
+        qm_queue_path_splitdir(dir, dirs[k], (unsigned long)i);
+        if (!qm_queue_fsyncdir(dir)) {
+          /* without this the entries may not survive a crash: keep every todo */
+          log3("warning: trouble fsyncing ", dir, "; will try again later");
+          for (i = 0; i < n; i++) if (pp[i].id) todo_failed(pp[i].id);
+          return;
+        }
+      }
+  for (i = 0; i < n; i++) if (pp[i].id) done[nd++] = pp[i].id;
+  clean_batch(SEND_CLEAN_TODO, done, nd);
+  if (clean_dead) return;
+  for (i = 0; i < n; i++) {
+    int c, any = 0;
+    if (!pp[i].id) continue;
+    for (c = 0; c < SEND_NCHAN; c++)
+      if (pp[i].has[c]) { job_push(c, pp[i].id, pp[i].birth, 0); any = 1; }
+    if (!any) finish_message(pp[i].id);
+  }
+}
+
+/* --- start-up scan ------------------------------------------------------------------ */
+
+static void startup_scan(void)
+{
+  unsigned int s;
+  for (s = 0; s < QM_SPLIT; s++) {
+    char dir[QPATH_MAX];
+    DIR *d;
+    struct dirent *de;
+    qm_queue_path_splitdir(dir, "info", s);
+    d = opendir(dir);
+    if (!d) { log3("alert: unable to opendir ", dir, ", sleeping..."); sleep(10); s--; continue; }
+    while ((de = readdir(d))) {
+      char path[QPATH_MAX];
+      struct stat st, cs;
+      uint64_t id, birth;
+      int c, any = 0;
+      if (!scanid(de->d_name, &id)) continue;
+      if (stat(qpath(path, "todo", id, 0), &st) == 0) continue;   /* the todo pass redoes it */
+      if (stat(qpath(path, "info", id, 1), &st) < 0) continue;
+      birth = (uint64_t)st.st_mtime;
+      for (c = 0; c < SEND_NCHAN; c++)
+        if (stat(qpath(path, chan_dir[c], id, 1), &cs) == 0) {
+          job_push(c, id, birth, (uint64_t)cs.st_mtime);
+          any = 1;
+        }
+      if (!any) finish_message(id);
+    }
+    closedir(d);
+  }
+}
+
+/* --- shutdown ------------------------------------------------------------------------ */
+
+static void set_due(int c, uint64_t id, uint64_t due)
+{
+  char path[QPATH_MAX];
+  struct timeval tv[2];
+  tv[0].tv_sec = tv[1].tv_sec = (time_t)(due > (uint64_t)INT64_MAX ? INT64_MAX : due);
+  tv[0].tv_usec = tv[1].tv_usec = 0;
+  if (utimes(qpath(path, chan_dir[c], id, 1), tv) < 0 && errno != ENOENT)
+    log3("warning: unable to utime ", path, "; message will be retried too soon");
+}
+
+static void shutdown_now(void)
+{
+  int c;
+  unsigned int i;
+  for (c = 0; c < SEND_NCHAN; c++) {
+    send_job j;
+    while (ch[c].jobs.n) { send_prioq_pop(&ch[c].jobs, &j); set_due(c, j.id, j.due); }
+    for (i = 0; i <= QM_SPAWN; i++) if (ch[c].p[i].used) set_due(c, ch[c].p[i].id, ch[c].p[i].start);
+  }
+  log1("status: exiting\n");
+  _exit(0);
+}
+
+/* --- main ------------------------------------------------------------------------------ */
+
+static void die_start(char const *why)
+{
+  /* why is always one of our own fixed texts */
+  stralloc_cats(&logsa, "alert: cannot start: ");
+  stralloc_cats(&logsa, why);
+  log1("\n");
+  _exit(QM_EXIT_TEMP);
+}
+
+static int open_trigger(void)
+{
+  return open("lock/trigger", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+}
+
+static void reload(void)
+{
+  config n;
+  char const *why;
+  if (!config_load(&n, &why)) {
+    config_free(&n);
+    stralloc_cats(&logsa, "alert: unable to reread controls: ");
+    stralloc_cats(&logsa, why);
+    log1("\n");
+    return;
+  }
+  config_free(&cf);
+  cf = n;
+  /* the tables point into heap buffers that the struct copy does not move */
+}
+
+int main(void)
+{
+  int have_rspawn, trig, spfd, lockfd, c;
+  char const *why;
+  unsigned char byte;
+  struct stat st;
+  have_rspawn = fcntl(3, F_GETFD) >= 0 && fcntl(4, F_GETFD) >= 0;
+  if (!have_rspawn) {
+    /* keep 3 and 4 from being reused by files opened later */
+    int z = open("/dev/null", O_RDWR);
+    while (z >= 0 && z < 4) z = dup(z);
+  }
+  if (sig_altignore(SIGPIPE) < 0) die_start("unable to ignore SIGPIPE");
+  if (chdir(QM_HOME) < 0) die_start("unable to switch to home directory");
+  if (!config_load(&cf, &why)) die_start(why);
+  if (chdir("queue") < 0) die_start("unable to switch to queue directory");
+  lockfd = open("lock/sendmutex", O_WRONLY | O_CLOEXEC);
+  if (lockfd < 0) die_start("unable to open mutex");
+  if (flock(lockfd, LOCK_EX | LOCK_NB) < 0) die_start("qmail-send is already running");
+  trig = open_trigger();
+  if (trig < 0) die_start("unable to open lock/trigger");
+  spfd = selfpipe_init();
+  if (spfd < 0 || selfpipe_trap(SIGTERM) < 0 || selfpipe_trap(SIGALRM) < 0 || selfpipe_trap(SIGHUP) < 0)
+    die_start("unable to set up signal handling");
+  for (c = 0; c < SEND_NCHAN; c++) {
+    unsigned int i;
+    ch[c].fdout = c ? 3 : 1;
+    ch[c].fdin = c ? 4 : 2;
+    ch[c].reading = -1;
+    for (i = 0; i <= QM_SPAWN; i++) { ch[c].p[i].fd = -1; ch[c].p[i].used = 0; }
+    send_reply_init(&ch[c].rep);
+    if (c == SEND_CHAN_REMOTE && !have_rspawn) continue;
+    if (fd_read(ch[c].fdin, (char *)&byte, 1) != 1) die_start("hath the daemon spawn no fire?");
+    ch[c].spawnmax = byte > QM_SPAWN ? QM_SPAWN : byte;
+    ch[c].alive = 1;
+    if (ndelay_on(ch[c].fdout) < 0 || ndelay_on(ch[c].fdin) < 0) die_start("unable to set up the spawner pipes");
+  }
+  if (!have_rspawn) log1("alert: no qmail-rspawn: remote deliveries stay queued\n");
+  if (fstat(6, &st) < 0) die_start("no qmail-clean");
+  startup_scan();
+  td.wanted = 1;
+  tain_now_set_wallclock_g();
+  for (;;) {
+    iopause_fd x[6];
+    unsigned int nx = 0, i;
+    int ix_trig, ix_in[SEND_NCHAN], ix_out[SEND_NCHAN];
+    uint64_t t = now(), wake = t + SLEEP_MAX;
+    tain deadline;
+    if (exitasap && !ch[0].busy && !ch[1].busy) shutdown_now();
+    /* fairness: a bounded batch of todo per round, deliveries started around it */
+    for (c = 0; c < SEND_NCHAN; c++) chan_fill(c, t);
+    if (!exitasap && !clean_dead) {
+      if (td.pos >= td.n && (td.wanted || t >= td.next_scan)) todo_scan();
+      if (td.pos < td.n) todo_batch();
+    }
+    t = now();
+    for (c = 0; c < SEND_NCHAN; c++) chan_fill(c, t);
+    for (i = 0; i < nfinish_later; )
+      if (finish_later[i].at <= t) {
+        uint64_t id = finish_later[i].id;
+        finish_later[i] = finish_later[--nfinish_later];
+        finish_message(id);
+      } else i++;
+    /* when to wake up */
+    if (td.pos < td.n || (td.wanted && !exitasap)) wake = t;
+    if (td.next_scan < wake) wake = td.next_scan;
+    for (i = 0; i < nfinish_later; i++) if (finish_later[i].at < wake) wake = finish_later[i].at;
+    for (c = 0; c < SEND_NCHAN; c++) {
+      send_job const *top = send_prioq_min(&ch[c].jobs);
+      if (top && ch[c].busy < chan_limit(c) && !exitasap && ch[c].reading < 0) {
+        uint64_t due = top->due < t ? t : top->due;
+        if (due < wake) wake = due;
+      }
+    }
+    x[nx].fd = spfd; x[nx].events = IOPAUSE_READ; nx++;
+    ix_trig = -1;
+    if (trig >= 0) { ix_trig = (int)nx; x[nx].fd = trig; x[nx].events = IOPAUSE_READ; nx++; }
+    for (c = 0; c < SEND_NCHAN; c++) {
+      ix_in[c] = ix_out[c] = -1;
+      if (!ch[c].alive) continue;
+      ix_in[c] = (int)nx; x[nx].fd = ch[c].fdin; x[nx].events = IOPAUSE_READ; nx++;
+      if (ch[c].wbuf.len) { ix_out[c] = (int)nx; x[nx].fd = ch[c].fdout; x[nx].events = IOPAUSE_WRITE; nx++; }
+    }
+    tain_now_g();
+    tain_addsec_g(&deadline, (int)(wake > t ? (wake - t > SLEEP_MAX ? SLEEP_MAX : wake - t) : 0));
+    if (iopause_g(x, nx, &deadline) < 0) {
+      if (errno != EINTR) { log1("warning: trouble in select\n"); sleep(1); }
+      continue;
+    }
+    if (x[0].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) {
+      int sig;
+      while ((sig = selfpipe_read()) > 0) {
+        if (sig == SIGTERM) { exitasap = 1; status(); }
+        else if (sig == SIGHUP) reload();
+        else if (sig == SIGALRM) {
+          for (c = 0; c < SEND_NCHAN; c++) send_prioq_alldue(&ch[c].jobs, 0);
+          td.nfailed = 0;
+          td.wanted = 1;
+        }
+      }
+    }
+    if (ix_trig >= 0 && x[ix_trig].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) {
+      /* a FIFO whose writer closed stays readable: reopen instead of reading */
+      close(trig);
+      trig = open_trigger();
+      td.wanted = 1;
+    }
+    for (c = 0; c < SEND_NCHAN; c++) {
+      if (ix_out[c] >= 0 && x[ix_out[c]].revents & (IOPAUSE_WRITE | IOPAUSE_EXCEPT)) chan_write(c);
+      if (ix_in[c] >= 0 && x[ix_in[c]].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) chan_read(c);
+    }
+  }
+}

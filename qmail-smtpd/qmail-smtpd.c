@@ -1,0 +1,310 @@
+/* qmail-smtpd: receives mail over SMTP on fds 0 and 1 (under tcpserver, as
+ * qmaild) and hands each message to qmail-queue. Reads control files and the
+ * environment once, then runs the session state machine with a timeout on every
+ * read and write. Writes nothing to disk; every network byte goes through
+ * smtpd_session, which it trusts to bound its own memory. */
+#include <errno.h>
+#include <stdint.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <skalibs/allreadwrite.h>
+#include <skalibs/buffer.h>
+#include <skalibs/cdb.h>
+#include <skalibs/stralloc.h>
+#include <skalibs/strerr.h>
+
+#include "qm_conf.h"
+#include "qm_control.h"
+#include "qm_exit.h"
+#include "qm_qq.h"
+#include "smtpd_access.h"
+#include "smtpd_session.h"
+
+char const *PROG = "qmail-smtpd";
+#define OUT_MAX 8192            /* replies held before a forced write */
+#define IN_CHUNK 65536          /* one read from the client */
+#define TIMEOUT_DEFAULT 1200
+#define SESSION_DEFAULT 3600    /* seconds a whole session may last */
+#define SESSION_MIN 10
+#define SESSION_MAX 604800
+
+typedef struct ctx_s {
+  char out[OUT_MAX];
+  size_t outlen;
+  int timeout;                  /* seconds per read or write */
+  long long deadline;           /* monotonic ms at which the session ends */
+  int gone;                     /* the client cannot be written to */
+  stralloc rcpthosts;
+  int haverh;
+  stralloc badmailfrom, badrcptto;
+  qm_qq qq;
+  char const *remoteip;
+} ctx;
+
+static long long now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits up to c->timeout, and never past the session deadline, for fd to become
+ * ready: 1 ready, 0 timed out, -1 error. */
+static int wait_fd(ctx *c, int fd, short events)
+{
+  struct pollfd p;
+  int r;
+  p.fd = fd;
+  p.events = events;
+  do {
+    long long left = c->deadline - now_ms();
+    long long ms = (long long)c->timeout * 1000;
+    if (left < ms) ms = left;
+    if (ms <= 0) return 0;
+    r = poll(&p, 1, (int)ms);
+  } while (r < 0 && errno == EINTR);
+  return r;
+}
+
+static int flush_out(ctx *c)
+{
+  size_t done = 0;
+  if (c->gone) { c->outlen = 0; return 0; }
+  while (done < c->outlen) {
+    ssize_t w;
+    if (wait_fd(c, 1, POLLOUT) <= 0) break;
+    w = write(1, c->out + done, c->outlen - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;
+    done += (size_t)w;
+  }
+  if (done < c->outlen) c->gone = 1;
+  c->outlen = 0;
+  return !c->gone;
+}
+
+static int op_reply(void *vc, char const *s, size_t len)
+{
+  ctx *c = vc;
+  if (len > OUT_MAX - c->outlen && !flush_out(c)) return 0;
+  if (len > OUT_MAX) len = OUT_MAX;
+  memcpy(c->out + c->outlen, s, len);
+  c->outlen += len;
+  return !c->gone;
+}
+
+static void op_log(void *vc, char const *line)
+{
+  ctx *c = vc;
+  char pid[24];
+  pid_t p = getpid();
+  size_t n = 0, i;
+  char tmp[24];
+  do { tmp[n++] = (char)('0' + p % 10); p /= 10; } while (p);
+  for (i = 0; i < n; i++) pid[i] = tmp[n - 1 - i];
+  pid[n] = 0;
+  buffer_puts(buffer_2, "qmail-smtpd: info: pid=");
+  buffer_puts(buffer_2, pid);
+  buffer_puts(buffer_2, " remote=");
+  buffer_puts(buffer_2, c->remoteip);
+  buffer_puts(buffer_2, " ");
+  buffer_puts(buffer_2, line);
+  buffer_putflush(buffer_2, "\n", 1);
+}
+
+static time_t op_now(void *vc)
+{
+  (void)vc;
+  return time(0);
+}
+
+static int cdb_morercpthosts(void *vc, char const *key, size_t len)
+{
+  (void)vc;
+  return qm_control_cdbget(0, "control/morercpthosts.cdb", key, len);
+}
+
+static int op_rcpthost(void *vc, char const *domain)
+{
+  ctx *c = vc;
+  return smtpd_rcpthosts(&c->rcpthosts, c->haverh, domain, &cdb_morercpthosts, c);
+}
+
+static int op_badmailfrom(void *vc, char const *addr)
+{
+  ctx *c = vc;
+  return smtpd_addrlisted(&c->badmailfrom, addr);
+}
+
+static int op_badrcptto(void *vc, char const *addr)
+{
+  ctx *c = vc;
+  return smtpd_addrlisted(&c->badrcptto, addr);
+}
+
+/* One recipients cdb, opened once per RCPT: a check tries up to one key per byte
+ * of the local part. */
+static int cdb_recipients(void *vc, char const *key, size_t len)
+{
+  cdb const *db = vc;
+  cdb_data data;
+  int r = cdb_find(db, &data, key, (uint32_t)len);
+  if (r <= 0) return r;
+  return data.len && data.s[0] == '-' ? 2 : 1;
+}
+
+static int op_rcptcheck(void *vc, char const *addr)
+{
+  cdb db = CDB_ZERO;
+  int r;
+  (void)vc;
+  if (!cdb_init(&db, "users/recipients.cdb")) return errno == ENOENT ? 1 : -1;
+  r = smtpd_rcptcheck(addr, &cdb_recipients, &db);
+  cdb_free(&db);
+  return r;
+}
+
+static int op_qq_start(void *vc)
+{
+  ctx *c = vc;
+  return qm_qq_start(&c->qq, 0, 1);
+}
+
+static int op_qq_put(void *vc, char const *s, size_t len)
+{
+  ctx *c = vc;
+  return qm_qq_put(&c->qq, s, len);
+}
+
+static int op_qq_finish(void *vc, char const *sender, char const *const *rcpts, size_t n,
+                        qm_qq_status *st, unsigned long *qp)
+{
+  ctx *c = vc;
+  *qp = (unsigned long)c->qq.pid;
+  return qm_qq_finish(&c->qq, sender, rcpts, n, st);
+}
+
+static void op_qq_abort(void *vc)
+{
+  ctx *c = vc;
+  qm_qq_abort(&c->qq);
+}
+
+/* Before the session exists: one reply, then exit. */
+static void die_reply(char const *line, char const *why)
+{
+  allwrite(1, line, strlen(line));
+  strerr_diefu1sys(QM_EXIT_TEMP, why);
+}
+
+static char const *env_or(char const *name, char const *def)
+{
+  char const *v = getenv(name);
+  return v && *v ? v : def;
+}
+
+static void read_list(stralloc *sa, char const *path, int *have)
+{
+  int r = qm_control_readlist(sa, path);
+  if (r < 0) die_reply("421 4.3.0 unable to read controls\r\n", path);
+  if (have) *have = r > 0;
+}
+
+int main(int argc, char const *const *argv)
+{
+  static ctx c;
+  static smtpd_config cfg;
+  static smtpd_session s;
+  static smtpd_ops ops;
+  static char in[IN_CHUNK];
+  stralloc me = STRALLOC_ZERO, greeting = STRALLOC_ZERO;
+  unsigned long n;
+  char const *x;
+  int r;
+  (void)argc;
+  (void)argv;
+
+  signal(SIGPIPE, SIG_IGN);
+  if (chdir(QM_HOME) < 0) die_reply("421 4.3.0 unable to switch to home directory\r\n", "chdir to " QM_HOME);
+  c.timeout = TIMEOUT_DEFAULT;
+  c.remoteip = env_or("TCPREMOTEIP", "unknown");
+
+  if (qm_control_readline(&me, "control/me") < 0) die_reply("421 4.3.0 unable to read controls\r\n", "read control/me");
+  r = qm_control_readline(&greeting, "control/smtpgreeting");
+  if (r < 0) die_reply("421 4.3.0 unable to read controls\r\n", "read control/smtpgreeting");
+  if (!r) {
+    if (!me.len) die_reply("421 4.3.0 unable to read controls\r\n", "find control/me or control/smtpgreeting");
+    if (!stralloc_copyb(&greeting, me.s, me.len + 1)) die_reply("421 4.3.0 out of memory\r\n", "allocate");
+    greeting.len--;
+  }
+  read_list(&c.rcpthosts, "control/rcpthosts", &c.haverh);
+  read_list(&c.badmailfrom, "control/badmailfrom", 0);
+  read_list(&c.badrcptto, "control/badrcptto", 0);
+  if (qm_control_readulong(&n, "control/timeoutsmtpd", TIMEOUT_DEFAULT) < 0)
+    die_reply("421 4.3.0 unable to read controls\r\n", "read control/timeoutsmtpd");
+  c.timeout = n < 1 ? 1 : n > 86400 ? 86400 : (int)n;
+  if (qm_control_readulong(&n, "control/timeoutsession", SESSION_DEFAULT) < 0)
+    die_reply("421 4.3.0 unable to read controls\r\n", "read control/timeoutsession");
+  c.deadline = now_ms() + 1000LL * (n < SESSION_MIN ? SESSION_MIN : n > SESSION_MAX ? SESSION_MAX : (long long)n);
+  if (qm_control_readulong(&n, "control/databytes", 0) < 0)
+    die_reply("421 4.3.0 unable to read controls\r\n", "read control/databytes");
+  x = getenv("DATABYTES");
+  if (x && !qm_control_parseulong(&n, x, strlen(x)) && *x)
+    die_reply("421 4.3.0 unable to read controls\r\n", "parse DATABYTES");
+  cfg.databytes = n;
+  if (qm_control_readulong(&n, "control/maxrcpt", SMTPD_RCPT_DEFAULT) < 0)
+    die_reply("421 4.3.0 unable to read controls\r\n", "read control/maxrcpt");
+  cfg.maxrcpt = n;
+
+  cfg.greeting = greeting.s;
+  cfg.remoteip = c.remoteip;
+  cfg.remotehost = env_or("TCPREMOTEHOST", "unknown");
+  cfg.remoteinfo = env_or("TCPREMOTEINFO", 0);
+  cfg.localhost = env_or("TCPLOCALHOST", env_or("TCPLOCALIP", "unknown"));
+  cfg.relayclient = getenv("RELAYCLIENT");   /* set, even empty, means relaying */
+
+  ops.ctx = &c;
+  ops.reply = &op_reply;
+  ops.log = &op_log;
+  ops.now = &op_now;
+  ops.rcpthost = &op_rcpthost;
+  ops.badmailfrom = &op_badmailfrom;
+  ops.badrcptto = &op_badrcptto;
+  ops.rcptcheck = &op_rcptcheck;
+  ops.qq_start = &op_qq_start;
+  ops.qq_put = &op_qq_put;
+  ops.qq_finish = &op_qq_finish;
+  ops.qq_abort = &op_qq_abort;
+  ops.extcmd = 0;
+
+  if (!smtpd_session_start(&s, &cfg, &ops)) return QM_EXIT_OK;
+  for (;;) {
+    ssize_t got;
+    int w;
+    if (!flush_out(&c)) { smtpd_session_end(&s, 0); break; }
+    w = wait_fd(&c, 0, POLLIN);
+    if (w <= 0) {
+      smtpd_session_end(&s, now_ms() >= c.deadline ? SMTPD_END_SESSIONTIME : SMTPD_END_TIMEOUT);
+      break;
+    }
+    got = read(0, in, sizeof in);
+    if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (got <= 0) {
+      smtpd_session_end(&s, 0);
+      break;
+    }
+    if (!smtpd_session_input(&s, in, (size_t)got)) {
+      smtpd_session_end(&s, 0);
+      break;
+    }
+  }
+  c.deadline = now_ms() + 10000;   /* a little more time for the last reply only */
+  flush_out(&c);
+  smtpd_session_free(&s);
+  return QM_EXIT_OK;
+}
