@@ -28,6 +28,7 @@
 
 #include "qm_conf.h"
 #include "qm_control.h"
+#include "qm_date.h"
 #include "qm_exit.h"
 #include "qm_qq.h"
 #include "qm_queue.h"
@@ -554,18 +555,15 @@ static void chan_read(int c)
 
 /* --- bounces -------------------------------------------------------------------- */
 
-static void fmtdate(char *buf, size_t max, uint64_t t)
+static void fmtdate(char *buf, uint64_t t)
 {
-  time_t tt = (time_t)t;
-  struct tm tm;
-  if (!gmtime_r(&tt, &tm) || !strftime(buf, max, "%a, %d %b %Y %H:%M:%S +0000", &tm))
-    memcpy(buf, "Thu, 01 Jan 1970 00:00:00 +0000", 32);
+  qm_date_fmt822(buf, (time_t)t);
 }
 
 /* Queues the notice for bounce/N. 1 done (queued or discarded), 0 try later. */
 static int inject_bounce(uint64_t id, stralloc const *blocks, int delay)
 {
-  char path[QPATH_MAX], date[64], arrival[64], boundary[96], msgid[160], num[UINT64_FMT];
+  char path[QPATH_MAX], date[QM_DATE_822_MAX], arrival[QM_DATE_822_MAX], boundary[96], msgid[160], num[UINT64_FMT];
   stralloc sender = STRALLOC_ZERO, head = STRALLOC_ZERO, to = STRALLOC_ZERO, from = STRALLOC_ZERO;
   send_dsn_ctx ctx;
   qm_qq qq;
@@ -598,9 +596,9 @@ static int inject_bounce(uint64_t id, stralloc const *blocks, int delay)
   {
     char ipath[QPATH_MAX];
     struct stat ib;
-    fmtdate(arrival, sizeof arrival, stat(qpath(ipath, "info", id, 1), &ib) == 0 ? (uint64_t)ib.st_mtime : t);
+    fmtdate(arrival, stat(qpath(ipath, "info", id, 1), &ib) == 0 ? (uint64_t)ib.st_mtime : t);
   }
-  fmtdate(date, sizeof date, t);
+  fmtdate(date, t);
   num[uint64_fmt(num, id)] = 0;
   {
     char ts[UINT64_FMT];

@@ -153,6 +153,8 @@ def cmd_dsn(args):
             inner = orig.get_payload()[0] if orig.is_multipart() else None
             if inner is None or not inner.get("Message-ID"):
                 bad.append("original message has no Message-ID")
+    if m["Date"] is None or getattr(m["Date"], "datetime", None) is None:
+        bad.append("Date %r does not parse" % m.get("Date"))
     if m.get("From", "").find("MAILER-DAEMON@") < 0:
         bad.append("From %r" % m.get("From"))
     if bad:
