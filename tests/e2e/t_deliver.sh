@@ -9,20 +9,8 @@
 . "$QM_SRC/tests/e2e/lib.sh"
 need_root
 inst_new
-PY=$QM_SRC/tests/e2e/send_e2e.py
-LOG=$INST.sendlog
-U=qmsendt
-H=$QM_HOME/home-$U
-created=
-if ! getent passwd $U > /dev/null; then
-  useradd -M -d "$H" -s /bin/sh -c "mail suite scheduler test" $U || { fail t_deliver "useradd $U failed"; exit 1; }
-  created=1
-else
-  usermod -d "$H" $U
-fi
-cleanup() { inst_cleanup; rm -f "$LOG"; [ -n "$created" ] && userdel $U 2>/dev/null; }
-trap cleanup EXIT
-mkdir -p "$H"; chown $U: "$H"; chmod 0755 "$H"
+. "$QM_SRC/tests/e2e/send_lib.sh"
+send_user qmsendt
 uid=$(id -u $U); gid=$(id -g $U)
 
 mkmd() { run_as $U mkdir -p "$H/$1/new" "$H/$1/cur" "$H/$1/tmp"; }
@@ -35,7 +23,7 @@ wait_for() { for _ in $(seq 1 150); do "$@" && return 0; sleep 0.1; done; return
 has() { [ -n "$(files_with "$1" "$2")" ]; }
 logcount() { grep -cE "$1" "$LOG"; }
 
-for d in Maildir Maildir-list Maildir-v Maildir-vd Maildir-bnc Maildir-dbl; do mkmd $d; done
+for d in Maildir-list Maildir-v Maildir-vd Maildir-bnc Maildir-dbl; do mkmd $d; done
 dotq "" ./Maildir/
 dotq -mbox ./Mailbox
 dotq -prog '|env > envout'
@@ -59,10 +47,7 @@ echo virt.test:$U-vd > "$QM_HOME/control/virtualdomains"
 echo $U-dbl > "$QM_HOME/control/doublebounceto"
 echo 5 > "$QM_HOME/control/delaywarning"
 
-: > "$LOG"
-"$QM_HOME/bin/qmail-start" ./Maildir/ >> "$LOG" 2>&1 &
-INST_PIDS="$INST_PIDS $!"
-SEND_PID=$!
+start_send
 
 B=bnc-sender
 inject md $U-$B@example.org $U@example.org

@@ -6,42 +6,9 @@
 . "$QM_SRC/tests/e2e/lib.sh"
 need_root
 inst_new
-PY=$QM_SRC/tests/e2e/send_e2e.py
-LOG=$INST.sendlog
-U=qmcrasht
-H=$QM_HOME/home-$U
-created=
-if ! getent passwd $U > /dev/null; then
-  useradd -M -d "$H" -s /bin/sh -c "mail suite load test" $U || { fail t_deliver_load "useradd $U failed"; exit 1; }
-  created=1
-else
-  usermod -d "$H" $U
-fi
-cleanup() { inst_cleanup; rm -f "$LOG"; [ -n "$created" ] && userdel $U 2>/dev/null; }
-trap cleanup EXIT
-mkdir -p "$H"; chown $U: "$H"; chmod 0755 "$H"
-run_as $U mkdir -p "$H/Maildir/new" "$H/Maildir/cur" "$H/Maildir/tmp"
+. "$QM_SRC/tests/e2e/send_lib.sh"
+send_user qmcrasht
 printf './Maildir/\n' > "$H/.qmail"; chown $U: "$H/.qmail"
-
-start_send() {
-  "$QM_HOME/bin/qmail-start" ./Maildir/ >> "$LOG" 2>&1 &
-  SEND_PID=$!
-  INST_PIDS="$INST_PIDS $SEND_PID"
-}
-queued() { find "$QM_HOME/queue/info" "$QM_HOME/queue/todo" -type f | wc -l; }
-delivered() { ls "$H/Maildir/new" | wc -l; }
-# drain WANT SECONDS: until WANT files are in the Maildir and the queue is empty
-drain() {
-  for i in $(seq 1 $(($2 * 10))); do
-    [ "$(delivered)" -ge "$1" ] && [ "$(queued)" = 0 ] && return 0
-    # a killed qmail-local is a deferral, retried on the schedule: make it due now
-    [ $((i % 20)) = 0 ] && kill -ALRM $SEND_PID 2>/dev/null
-    sleep 0.1
-  done
-  return 1
-}
-
-: > "$LOG"
 start_send
 # --- crash: SIGKILL each partner in turn under a 2,000 message load ----------------------
 python3 "$PY" load 2000 crash 4 $U@example.org > "$INST.load.out" 2>&1 &
