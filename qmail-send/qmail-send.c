@@ -41,6 +41,7 @@
 #include "send_todo.h"
 
 #define TODO_BATCH 64            /* todo entries that share one round of fsyncs */
+#define SYNC_DELAY_MS 200        /* the longest a preprocessed entry waits for its fsyncs */
 #define TODO_RESCAN 1500         /* seconds between todo/ scans without a trigger */
 #define TODO_RETRY 123           /* a todo entry that failed waits this long */
 #define TODO_FAILED_MAX 4096     /* failed entries remembered */
@@ -260,6 +261,8 @@ static void status(void)
 }
 
 static void finish_message(uint64_t id);
+static long pend_find(uint64_t id);
+static void pend_drop(size_t i);
 static void delay_notice(pass *p);
 static void bounce_now(uint64_t id);
 
@@ -784,6 +787,16 @@ static void finish_message(uint64_t id)
   char path[QPATH_MAX];
   if (clean_dead) return;
   if (!bounce_flush(id)) { later_add(id); return; }
+  {
+    /* done before its preprocessing was made durable: todo/N goes first, so a
+     * crash from here on finds no todo/N whose mess/ is gone */
+    long i = pend_find(id);
+    if (i >= 0) {
+      pend_drop((size_t)i);
+      clean_batch(SEND_CLEAN_TODO, &id, 1);
+      if (clean_dead) return;
+    }
+  }
   send_log_end(&logsa, id);
   logflush();
   if (unlink(qpath(path, "info", id, 1)) < 0 && errno != ENOENT) {
@@ -848,7 +861,7 @@ static void todo_scan(void)
   if (!d) { log1("alert: unable to opendir todo, sleeping...\n"); td.next_scan = t + 10; return; }
   while ((de = readdir(d))) {
     uint64_t id;
-    if (!scanid(de->d_name, &id) || todo_failed_skip(id, t)) continue;
+    if (!scanid(de->d_name, &id) || todo_failed_skip(id, t) || pend_find(id) >= 0) continue;
     if (td.n == td.cap) {
       size_t cap = td.cap ? td.cap * 2 : 256;
       uint64_t *a = realloc(td.ids, cap * sizeof *a);
@@ -946,46 +959,60 @@ static int prep_one(prep *pp, stralloc *env, stralloc *buf[SEND_NCHAN], stralloc
   return -1;
 }
 
-/* One batch: write everything, then fsync the files (on ext4 the first commit
- * carries the others), then each directory touched once, then let qmail-clean
- * remove the todo entries. Nothing is removed before its replacement is durable. */
-static void todo_batch(void)
+/* Preprocessed entries whose info/, local/, remote/ files are written but not yet
+ * durable. Their todo/N stays until sync_pending has fsynced the files and their
+ * directories, so a crash before then preprocesses them again (a delivery may be
+ * repeated, none lost). Deliveries start at once; a message whose deliveries all end
+ * first never needs those fsyncs at all: finish_message removes its todo/N before
+ * anything else of it. The fsyncs of all entries still here are shared, once
+ * TODO_BATCH are waiting or the oldest has waited SYNC_DELAY_MS. */
+static prep pend[TODO_BATCH];
+static size_t npend;
+static tain pend_due;
+
+static long pend_find(uint64_t id)
 {
-  static prep pp[TODO_BATCH];
-  static stralloc env, b0, b1, addr;
-  stralloc *bufs[SEND_NCHAN] = { &b0, &b1 };
+  size_t i;
+  for (i = 0; i < npend; i++) if (pend[i].id == id) return (long)i;
+  return -1;
+}
+
+static void pend_drop(size_t i)
+{
+  size_t k;
+  for (k = 0; k < 3; k++) if (pend[i].fd[k] >= 0) close(pend[i].fd[k]);
+  pend[i] = pend[--npend];
+}
+
+static void pend_retry_later(void)
+{
+  tain d;
+  tain_now_g();
+  tain_from_millisecs(&d, TODO_RETRY * 1000);
+  tain_add_g(&pend_due, &d);
+}
+
+/* fsync the files (on ext4 the first commit carries the others), then each
+ * directory touched once, then let qmail-clean remove the todo entries. Nothing is
+ * removed before its replacement is durable; what fails stays for a later try. */
+static void sync_pending(void)
+{
   uint64_t done[TODO_BATCH];
-  unsigned char dirty[3][QM_SPLIT];
-  size_t n = 0, nd = 0, i, k;
+  unsigned char dirty[3][QM_SPLIT], bad[TODO_BATCH];
+  size_t nd = 0, i, k;
   char const *dirs[3] = { "info", "local", "remote" };
-  uint64_t t = now();
+  if (!npend || clean_dead) return;
   memset(dirty, 0, sizeof dirty);
-  while (td.pos < td.n && n < TODO_BATCH) {
-    pp[n].id = td.ids[td.pos++];
-    {
-      int r = prep_one(&pp[n], &env, bufs, &addr);
-      if (r > 0) n++;
-      else if (r < 0) todo_failed(pp[n].id);
-    }
-  }
-  for (i = 0; i < n; i++) {
-    int ok = 1;
-    for (k = 0; k < 3; k++) {
-      if (pp[i].fd[k] < 0) continue;
-      if (k == 0) {
-        struct stat st;
-        pp[i].birth = fstat(pp[i].fd[0], &st) == 0 ? (uint64_t)st.st_mtime : t;
+  for (i = 0; i < npend; i++) {
+    bad[i] = 0;
+    for (k = 0; k < 3; k++)
+      if (pend[i].fd[k] >= 0) {
+        if (fsync(pend[i].fd[k]) < 0) bad[i] = 1;
+        dirty[k][pend[i].id % QM_SPLIT] = 1;
       }
-      if (fsync(pp[i].fd[k]) < 0) ok = 0;
-      close(pp[i].fd[k]);
-      pp[i].fd[k] = -1;
-      dirty[k][pp[i].id % QM_SPLIT] = 1;
-    }
-    if (!ok) {
+    if (bad[i]) {
       char path[QPATH_MAX];
-      log3("warning: trouble fsyncing ", qpath(path, "info", pp[i].id, 1), "; will try again later");
-      todo_failed(pp[i].id);
-      pp[i].id = 0;
+      log3("warning: trouble fsyncing ", qpath(path, "info", pend[i].id, 1), "; will try again later");
     }
   }
   for (k = 0; k < 3; k++)
@@ -996,19 +1023,43 @@ static void todo_batch(void)
         if (!qm_queue_fsyncdir(dir)) {
           /* without this the entries may not survive a crash: keep every todo */
           log3("warning: trouble fsyncing ", dir, "; will try again later");
-          for (i = 0; i < n; i++) if (pp[i].id) todo_failed(pp[i].id);
+          pend_retry_later();
           return;
         }
       }
-  for (i = 0; i < n; i++) if (pp[i].id) done[nd++] = pp[i].id;
+  for (i = npend; i-- > 0; )
+    if (!bad[i]) { done[nd++] = pend[i].id; pend_drop(i); }
   clean_batch(SEND_CLEAN_TODO, done, nd);
-  if (clean_dead) return;
-  for (i = 0; i < n; i++) {
-    int c, any = 0;
-    if (!pp[i].id) continue;
+  if (npend) pend_retry_later();
+}
+
+/* Preprocesses todo entries into pend (room permitting) and starts their jobs. */
+static void todo_batch(void)
+{
+  static stralloc env, b0, b1, addr;
+  stralloc *bufs[SEND_NCHAN] = { &b0, &b1 };
+  uint64_t t = now();
+  if (npend == TODO_BATCH) sync_pending();
+  while (!clean_dead && td.pos < td.n && npend < TODO_BATCH) {
+    prep *pp = &pend[npend];
+    struct stat st;
+    int r, c, any = 0;
+    pp->id = td.ids[td.pos++];
+    if (pend_find(pp->id) >= 0) continue;
+    r = prep_one(pp, &env, bufs, &addr);
+    if (r < 0) todo_failed(pp->id);
+    if (r <= 0) continue;
+    pp->birth = fstat(pp->fd[0], &st) == 0 ? (uint64_t)st.st_mtime : t;
+    if (!npend) {
+      tain d;
+      tain_now_g();
+      tain_from_millisecs(&d, SYNC_DELAY_MS);
+      tain_add_g(&pend_due, &d);
+    }
+    npend++;
     for (c = 0; c < SEND_NCHAN; c++)
-      if (pp[i].has[c]) { job_push(c, pp[i].id, pp[i].birth, 0); any = 1; }
-    if (!any) finish_message(pp[i].id);
+      if (pp->has[c]) { job_push(c, pp->id, pp->birth, 0); any = 1; }
+    if (!any) finish_message(pend[npend - 1].id);
   }
 }
 
@@ -1187,6 +1238,8 @@ int main(void)
     int ix_trig, ix_in[SEND_NCHAN], ix_out[SEND_NCHAN];
     uint64_t t = now(), wake = t + SLEEP_MAX;
     tain deadline;
+    tain_now_g();
+    if (npend && (exitasap || !tain_future(&pend_due))) sync_pending();
     if (exitasap && !ch[0].busy && !ch[1].busy) shutdown_now();
     /* fairness: a bounded batch of todo per round, deliveries started around it */
     for (c = 0; c < SEND_NCHAN; c++) chan_fill(c, t);
@@ -1231,6 +1284,7 @@ int main(void)
     }
     tain_now_g();
     tain_addsec_g(&deadline, (int)(wake > t ? (wake - t > SLEEP_MAX ? SLEEP_MAX : wake - t) : 0));
+    if (npend && tain_less(&pend_due, &deadline)) deadline = pend_due;
     if (iopause_g(x, nx, &deadline) < 0) {
       if (errno != EINTR) { log1("warning: trouble in select\n"); sleep(1); }
       continue;
