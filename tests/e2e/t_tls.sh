@@ -212,7 +212,3 @@ case $o in "fail "*"fingerprint"*) pass tls_client_wrong_pin ;; *) fail tls_clie
 o=$(client - none)
 case $o in "ok TLSv1.3 "*" none "*"250 STARTTLS"*) pass tls_client_none ;; *) fail tls_client_none "got: $o" ;; esac
 check tls_client_logged grep -q 'tls=client sni=mail.example.org ok TLSv1.3 ' "$INST/client.log"
-if [ -n "${TLS_DEBUG:-}" ]; then
-  echo "--- helper log"; cat "$LOG"; echo "--- client log"; cat "$INST/client.log"
-  echo "--- o11"; echo "$o11" | head -20; echo "--- sni"; echo "$sni" | head -20
-fi
