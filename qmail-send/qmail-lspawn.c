@@ -1,6 +1,6 @@
 /* qmail-lspawn: qmail-send's local spawner. Root, in HOME/queue/mess; reads spawner
  * commands on fd 0, runs one qmail-local per recipient as the recipient's account
- * (looked up by qmail-getpw, run as qmailp), and writes one reply per command on
+ * (users/cdb, else qmail-getpw run as qmailp), and writes one reply per command on
  * fd 1 when the child's report pipe ends and the child has exited. Parses nothing
  * from the network; never runs qmail-local as uid 0. */
 #include <errno.h>
@@ -25,6 +25,7 @@
 
 #include "qm_conf.h"
 #include "qm_exit.h"
+#include "qm_users.h"
 #include "send_lspawn.h"
 #include "send_proto.h"
 
@@ -65,16 +66,17 @@ static int drop(uid_t u, gid_t g)
   return 1;
 }
 
-/* In the child: runs qmail-getpw as qmailp and returns its answer in sa (with a
- * NUL after it), or exits with the code for qmail-lspawn's reply. */
-static void lookup_getpw(stralloc *sa, char const *local)
+/* In the child: runs qmail-getpw as qmailp and parses its answer into e, or exits
+ * with the code for qmail-lspawn's reply. */
+static void lookup_getpw(qm_users_entry *e, stralloc *sa, char const *local)
 {
+  stralloc ans = STRALLOC_ZERO;
   int p[2], wstat;
   pid_t pid;
   char buf[1024];
-  if (pipe(p) < 0) _exit(LSPAWN_EXIT_EXECGETPW);
+  if (pipe(p) < 0) _exit(QM_QLX_EXECPW);
   pid = fork();
-  if (pid < 0) _exit(LSPAWN_EXIT_EXECGETPW);
+  if (pid < 0) _exit(QM_QLX_EXECPW);
   if (!pid) {
     char const *argv[3] = { "qmail-getpw", local, 0 };
     close(p[0]);
@@ -86,40 +88,55 @@ static void lookup_getpw(stralloc *sa, char const *local)
   close(p[1]);
   for (;;) {
     ssize_t r = fd_read(p[0], buf, sizeof buf);
-    if (r < 0) _exit(LSPAWN_EXIT_EXECGETPW);
+    if (r < 0) _exit(QM_QLX_EXECPW);
     if (!r) break;
-    if (sa->len <= SEND_LSPAWN_PW_MAX && !stralloc_catb(sa, buf, (size_t)r)) _exit(LSPAWN_EXIT_NOMEM);
+    /* one byte past the limit is enough for the parser to refuse it */
+    if (ans.len <= QM_USERS_RECORD_MAX && !stralloc_catb(&ans, buf, (size_t)r)) _exit(QM_QLX_NOMEM);
   }
   close(p[0]);
-  if (waitpid_nointr(pid, &wstat, 0) != pid) _exit(LSPAWN_EXIT_EXECGETPW);
-  if (WIFSIGNALED(wstat)) _exit(LSPAWN_EXIT_EXECGETPW);
+  if (waitpid_nointr(pid, &wstat, 0) != pid) _exit(QM_QLX_EXECPW);
+  if (WIFSIGNALED(wstat)) _exit(QM_QLX_EXECPW);
   switch (WEXITSTATUS(wstat)) {
     case 0: break;
-    case LSPAWN_EXIT_NFS: case LSPAWN_EXIT_NOALIAS: case LSPAWN_EXIT_TEMP: case LSPAWN_EXIT_NOMEM:
+    case QM_QLX_NFS: case QM_QLX_NOALIAS: case QM_QLX_SYS: case QM_QLX_NOMEM:
       _exit(WEXITSTATUS(wstat));
-    case QM_EXIT_PERM: _exit(LSPAWN_EXIT_BUG);
-    default: _exit(LSPAWN_EXIT_EXECGETPW);
+    case QM_EXIT_PERM: _exit(QM_QLX_USAGE);
+    default: _exit(QM_QLX_EXECPW);
   }
-  if (!stralloc_0(sa)) _exit(LSPAWN_EXIT_NOMEM);
-  sa->len--;
+  if (!qm_users_parse(e, sa, ans.s, ans.len)) _exit(errno == ENOMEM ? QM_QLX_NOMEM : QM_QLX_USAGE);
+  stralloc_free(&ans);
+}
+
+/* users/cdb first; qmail-getpw only when the database does not exist or has no
+ * entry. Any other trouble with the database is temporary: guessing from the
+ * password file could deliver to the wrong account. */
+static void lookup(qm_users_entry *e, stralloc *sa, char const *local)
+{
+  size_t len = strlen(local);
+  int r;
+  if (len > QM_USERS_LOCAL_MAX) { lookup_getpw(e, sa, local); return; }
+  r = qm_users_lookup(QM_HOME "/users/cdb", local, len, sa, e);
+  if (r > 0) return;
+  if (r < 0 && errno != ENOENT) _exit(errno == ENOMEM ? QM_QLX_NOMEM : QM_QLX_CDB);
+  lookup_getpw(e, sa, local);
 }
 
 /* The child: fd 0 is the message, fds 1 and 2 the report pipe. Never returns. */
 static void child(char const *local, char const *domain, char const *sender)
 {
   stralloc sa = STRALLOC_ZERO;
-  send_pw pw;
+  qm_users_entry pw;
   char const *argv[11];
-  lookup_getpw(&sa, local);
-  if (send_lspawn_pwparse(&pw, sa.s, sa.len) < 0) _exit(LSPAWN_EXIT_BUG);
-  if (!pw.uid) _exit(LSPAWN_EXIT_ROOT);
-  if (!drop(pw.uid, pw.gid)) _exit(LSPAWN_EXIT_BUG);
-  if (!getuid() || !geteuid()) _exit(LSPAWN_EXIT_ROOT);
+  lookup(&pw, &sa, local);
+  if (!pw.uid) _exit(QM_QLX_ROOT);
+  if (!drop(pw.uid, pw.gid)) _exit(QM_QLX_USAGE);
+  if (!getuid() || !geteuid()) _exit(QM_QLX_ROOT);
   argv[0] = "qmail-local"; argv[1] = "--"; argv[2] = pw.user; argv[3] = pw.home;
   argv[4] = local; argv[5] = pw.dash; argv[6] = pw.ext; argv[7] = domain;
   argv[8] = sender; argv[9] = defaultdelivery; argv[10] = 0;
   execv(QM_HOME "/bin/qmail-local", (char *const *)argv);
-  _exit(LSPAWN_EXIT_EXECLOCAL);
+  /* a missing or broken binary may be repaired: temporary unless exec said it cannot be */
+  _exit(errno == ENOEXEC || errno == EACCES ? QM_QLX_EXECHARD : QM_QLX_EXECSOFT);
 }
 
 static void start(void)
@@ -157,8 +174,8 @@ static void start(void)
     selfpipe_finish();
     sig_restore(SIGPIPE);
     close(p[0]);
-    if (fd_move(0, msg) < 0 || fd_copy(2, p[1]) < 0 || fd_move(1, p[1]) < 0) _exit(LSPAWN_EXIT_BUG);
-    if (uncoe(0) < 0) _exit(LSPAWN_EXIT_BUG);
+    if (fd_move(0, msg) < 0 || fd_copy(2, p[1]) < 0 || fd_move(1, p[1]) < 0) _exit(QM_QLX_USAGE);
+    if (uncoe(0) < 0) _exit(QM_QLX_USAGE);
     child(cmd.rcpt, at + 1, cmd.sender);
   }
   close(msg);

@@ -28,6 +28,7 @@
 
 #include "qm_conf.h"
 #include "qm_control.h"
+#include "qm_date.h"
 #include "qm_exit.h"
 #include "qm_qq.h"
 #include "qm_queue.h"
@@ -47,6 +48,8 @@
 #define SLEEP_MAX 86400
 #define CHANFILE_MAX (256UL << 20)   /* a local/ or remote/ file larger is refused */
 #define BOUNCE_HEADER_MAX 65536  /* header bytes of the original always kept in a bounce */
+#define MESS_SCAN 76431          /* seconds between scans of mess/ for debris */
+#define MESS_OSSIFIED 129600     /* a message file this old with no todo or info is debris */
 
 static char const *const chan_dir[SEND_NCHAN] = { "local", "remote" };
 static unsigned int const chan_c[SEND_NCHAN] = { SEND_RETRY_C_LOCAL, SEND_RETRY_C_REMOTE };
@@ -259,6 +262,7 @@ static void status(void)
 
 static void finish_message(uint64_t id);
 static void delay_notice(pass *p);
+static void bounce_now(uint64_t id);
 
 static void job_push(int c, uint64_t id, uint64_t birth, uint64_t due)
 {
@@ -290,6 +294,8 @@ static void pass_complete(int c, unsigned int pi)
   p->fd = -1;
   p->used = 0;
   if (ch[c].reading == (int)pi) ch[c].reading = -1;
+  /* the failures of this pass go out now, not when the last co-recipient is done */
+  bounce_now(p->id);
   if (!p->undone) {
     if (unlink(qpath(path, chan_dir[c], p->id, 1)) < 0 && errno != ENOENT)
       log3("warning: unable to unlink ", path, "; will try again later");
@@ -361,11 +367,27 @@ static void mark_done(int c, pass *p, size_t rec)
   }
 }
 
-static int bounce_append(uint64_t id, char const *rcpt, size_t rlen, char const *text, size_t tlen)
+static void rcpt_ctx(send_rcpt_ctx *ctx)
+{
+  ctx->locals = &cf.locals; ctx->vdoms = &cf.vdoms; ctx->percenthack = &cf.pct;
+  ctx->envnoathost = cf.envnoathost.s;
+}
+
+/* Appends a failure to bounce/N. A local recipient is shown as the sender wrote it:
+ * the "prepend-" virtualdomains added is cut again. */
+static int bounce_append(int c, uint64_t id, char const *rcpt, size_t rlen, char const *text, size_t tlen)
 {
   char path[QPATH_MAX];
   stralloc sa = STRALLOC_ZERO;
   int fd, ok;
+  if (c == SEND_CHAN_LOCAL) {
+    send_rcpt_ctx ctx;
+    size_t cut;
+    rcpt_ctx(&ctx);
+    if (!send_rcpt_unprepend(&ctx, rcpt, rlen, &cut)) return 0;
+    rcpt += cut;
+    rlen -= cut;
+  }
   if (!send_dsn_block(&sa, rcpt, rlen, text, tlen)) { stralloc_free(&sa); return 0; }
   fd = open(qpath(path, "bounce", id, 0), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   ok = fd >= 0 && allwrite(fd, sa.s, sa.len) == sa.len;
@@ -485,11 +507,11 @@ static void got_reply(int c, send_reply const *r)
   if (letter == 'Z' && p->dying) {
     stralloc t = STRALLOC_ZERO;
     if (stralloc_catb(&t, r->text + 1, r->len - 1) && stralloc_cats(&t, dying_text)
-        && bounce_append(p->id, rcpt, rlen, t.s, t.len)) mark_done(c, p, d->rec);
+        && bounce_append(c, p->id, rcpt, rlen, t.s, t.len)) mark_done(c, p, d->rec);
     else { log1("alert: unable to append to bounce message; HELP! will try again later\n"); p->undone++; }
     stralloc_free(&t);
   } else if (letter == 'D') {
-    if (bounce_append(p->id, rcpt, rlen, r->text + 1, r->len - 1)) mark_done(c, p, d->rec);
+    if (bounce_append(c, p->id, rcpt, rlen, r->text + 1, r->len - 1)) mark_done(c, p, d->rec);
     else { log1("alert: unable to append to bounce message; HELP! will try again later\n"); p->undone++; }
   } else if (letter == 'K') mark_done(c, p, d->rec);
   else {
@@ -533,18 +555,15 @@ static void chan_read(int c)
 
 /* --- bounces -------------------------------------------------------------------- */
 
-static void fmtdate(char *buf, size_t max, uint64_t t)
+static void fmtdate(char *buf, uint64_t t)
 {
-  time_t tt = (time_t)t;
-  struct tm tm;
-  if (!gmtime_r(&tt, &tm) || !strftime(buf, max, "%a, %d %b %Y %H:%M:%S +0000", &tm))
-    memcpy(buf, "Thu, 01 Jan 1970 00:00:00 +0000", 32);
+  qm_date_fmt822(buf, (time_t)t);
 }
 
 /* Queues the notice for bounce/N. 1 done (queued or discarded), 0 try later. */
 static int inject_bounce(uint64_t id, stralloc const *blocks, int delay)
 {
-  char path[QPATH_MAX], date[64], arrival[64], boundary[96], msgid[160], num[UINT64_FMT];
+  char path[QPATH_MAX], date[QM_DATE_822_MAX], arrival[QM_DATE_822_MAX], boundary[96], msgid[160], num[UINT64_FMT];
   stralloc sender = STRALLOC_ZERO, head = STRALLOC_ZERO, to = STRALLOC_ZERO, from = STRALLOC_ZERO;
   send_dsn_ctx ctx;
   qm_qq qq;
@@ -577,9 +596,9 @@ static int inject_bounce(uint64_t id, stralloc const *blocks, int delay)
   {
     char ipath[QPATH_MAX];
     struct stat ib;
-    fmtdate(arrival, sizeof arrival, stat(qpath(ipath, "info", id, 1), &ib) == 0 ? (uint64_t)ib.st_mtime : t);
+    fmtdate(arrival, stat(qpath(ipath, "info", id, 1), &ib) == 0 ? (uint64_t)ib.st_mtime : t);
   }
-  fmtdate(date, sizeof date, t);
+  fmtdate(date, t);
   num[uint64_fmt(num, id)] = 0;
   {
     char ts[UINT64_FMT];
@@ -679,35 +698,52 @@ static void delay_notice(pass *p)
     log3("warning: unable to mark ", path, "; a delay notice may be sent again");
 }
 
+/* Messages whose bounce could not be queued, retried after FINISH_RETRY. */
 typedef struct later_s { uint64_t id, at; } later;
 static later *finish_later;
 static size_t nfinish_later, capfinish_later;
 
-static void finish_message(uint64_t id)
+static void later_add(uint64_t id)
+{
+  size_t i;
+  for (i = 0; i < nfinish_later; i++) if (finish_later[i].id == id) return;
+  if (nfinish_later == capfinish_later) {
+    size_t cap = capfinish_later ? capfinish_later * 2 : 16;
+    later *a = realloc(finish_later, cap * sizeof *a);
+    if (!a) return;   /* forgotten until the next start-up scan */
+    finish_later = a;
+    capfinish_later = cap;
+  }
+  finish_later[nfinish_later].id = id;
+  finish_later[nfinish_later].at = now() + FINISH_RETRY;
+  nfinish_later++;
+}
+
+/* Queues bounce/N if there is one. 1 nothing left to send, 0 try later. */
+static int bounce_flush(uint64_t id)
 {
   char path[QPATH_MAX];
   stralloc blocks = STRALLOC_ZERO;
-  int r;
-  if (clean_dead) return;
-  r = openreadfileclose(qpath(path, "bounce", id, 0), &blocks, 16UL << 20);
-  if (r > 0 || errno != ENOENT) {
-    if (r <= 0 || !inject_bounce(id, &blocks, 0)) {
-      stralloc_free(&blocks);
-      if (nfinish_later == capfinish_later) {
-        size_t cap = capfinish_later ? capfinish_later * 2 : 16;
-        later *a = realloc(finish_later, cap * sizeof *a);
-        if (!a) return;   /* forgotten until the next start-up scan */
-        finish_later = a;
-        capfinish_later = cap;
-      }
-      finish_later[nfinish_later].id = id;
-      finish_later[nfinish_later].at = now() + FINISH_RETRY;
-      nfinish_later++;
-      return;
-    }
-    unlink(path);
-  }
+  int r = openreadfileclose(qpath(path, "bounce", id, 0), &blocks, 16UL << 20);
+  if (r <= 0 && errno == ENOENT) return 1;
+  if (r <= 0 || !inject_bounce(id, &blocks, 0)) { stralloc_free(&blocks); return 0; }
   stralloc_free(&blocks);
+  /* once queued, the notice must not go out again: a failed unlink is logged */
+  if (unlink(path) < 0 && errno != ENOENT) log3("warning: unable to unlink ", path, "; a bounce may be sent twice");
+  return 1;
+}
+
+static void bounce_now(uint64_t id)
+{
+  if (clean_dead) return;
+  if (!bounce_flush(id)) later_add(id);
+}
+
+static void finish_message(uint64_t id)
+{
+  char path[QPATH_MAX];
+  if (clean_dead) return;
+  if (!bounce_flush(id)) { later_add(id); return; }
   send_log_end(&logsa, id);
   logflush();
   if (unlink(qpath(path, "info", id, 1)) < 0 && errno != ENOENT) {
@@ -715,6 +751,14 @@ static void finish_message(uint64_t id)
     return;
   }
   clean_batch(SEND_CLEAN_FOOP, &id, 1);
+}
+
+/* A retried bounce: send it, then end the message if no channel has work left. */
+static void later_run(uint64_t id)
+{
+  if (clean_dead) return;
+  if (!bounce_flush(id)) { later_add(id); return; }
+  maybe_done(id);
 }
 
 /* --- todo ------------------------------------------------------------------------ */
@@ -729,6 +773,8 @@ typedef struct todo_state_s {
 } todo_state;
 
 static todo_state td;
+static uint64_t mess_next;       /* when the next mess/ directory is looked at */
+static unsigned int mess_dir;
 
 static int todo_failed_skip(uint64_t id, uint64_t t)
 {
@@ -808,8 +854,7 @@ static int prep_one(prep *pp, stralloc *env, stralloc *buf[SEND_NCHAN], stralloc
   t = malloc(sizeof *t);
   if (!t) return -1;
   send_todo_init(t);
-  ctx.locals = &cf.locals; ctx.vdoms = &cf.vdoms; ctx.percenthack = &cf.pct;
-  ctx.envnoathost = cf.envnoathost.s;
+  rcpt_ctx(&ctx);
   buf[0]->len = buf[1]->len = 0;
   while (off < env->len) {
     int r = send_todo_feed(t, env->s + off, env->len - off, &used);
@@ -953,10 +998,47 @@ static void startup_scan(void)
           job_push(c, id, birth, (uint64_t)cs.st_mtime);
           any = 1;
         }
+      /* a pass cut short by a stop leaves its failures in bounce/N */
       if (!any) finish_message(id);
+      else bounce_now(id);
     }
     closedir(d);
   }
+}
+
+/* --- mess/ debris ---------------------------------------------------------------- */
+
+/* A message file with neither todo/N nor info/S/N is left over from a qmail-queue
+ * that died before its commit (it gives up within 24 hours) or from a cleanup that
+ * failed. Once it is older than MESS_OSSIFIED it can be nobody's: qmail-clean
+ * removes it (and intd/N). One directory per call, so a huge mess/ never holds up
+ * the loop. */
+static void mess_scan(unsigned int s)
+{
+  char dir[QPATH_MAX];
+  uint64_t ids[TODO_BATCH];
+  size_t n = 0;
+  DIR *d;
+  struct dirent *de;
+  uint64_t t = now();
+  qm_queue_path_splitdir(dir, "mess", s);
+  d = opendir(dir);
+  if (!d) { log3("warning: unable to opendir ", dir, "; will try again later"); return; }
+  while ((de = readdir(d))) {
+    char path[QPATH_MAX];
+    struct stat st;
+    uint64_t id;
+    if (!scanid(de->d_name, &id)) continue;
+    if (stat(qpath(path, "mess", id, 1), &st) < 0) continue;
+    if ((uint64_t)st.st_mtime + MESS_OSSIFIED > t) continue;
+    if (stat(qpath(path, "todo", id, 0), &st) == 0 || errno != ENOENT) continue;
+    if (stat(qpath(path, "info", id, 1), &st) == 0 || errno != ENOENT) continue;
+    log3("warning: removing debris ", qpath(path, "mess", id, 1), "");
+    ids[n++] = id;
+    if (n == TODO_BATCH) { clean_batch(SEND_CLEAN_FOOP, ids, n); n = 0; }
+  }
+  closedir(d);
+  clean_batch(SEND_CLEAN_FOOP, ids, n);
 }
 
 /* --- shutdown ------------------------------------------------------------------------ */
@@ -1057,6 +1139,7 @@ int main(void)
   if (fstat(6, &st) < 0) die_start("no qmail-clean");
   startup_scan();
   td.wanted = 1;
+  mess_next = now();
   tain_now_set_wallclock_g();
   for (;;) {
     iopause_fd x[6];
@@ -1072,16 +1155,23 @@ int main(void)
       if (td.pos < td.n) todo_batch();
     }
     t = now();
+    if (!exitasap && !clean_dead && t >= mess_next) {
+      mess_scan(mess_dir);
+      mess_dir = (mess_dir + 1) % QM_SPLIT;
+      /* the directories follow each other quickly, then a long rest */
+      mess_next = mess_dir ? t : t + MESS_SCAN;
+    }
     for (c = 0; c < SEND_NCHAN; c++) chan_fill(c, t);
     for (i = 0; i < nfinish_later; )
       if (finish_later[i].at <= t) {
         uint64_t id = finish_later[i].id;
         finish_later[i] = finish_later[--nfinish_later];
-        finish_message(id);
+        later_run(id);
       } else i++;
     /* when to wake up */
     if (td.pos < td.n || (td.wanted && !exitasap)) wake = t;
     if (td.next_scan < wake) wake = td.next_scan;
+    if (mess_next < wake) wake = mess_next;
     for (i = 0; i < nfinish_later; i++) if (finish_later[i].at < wake) wake = finish_later[i].at;
     for (c = 0; c < SEND_NCHAN; c++) {
       send_job const *top = send_prioq_min(&ch[c].jobs);

@@ -137,6 +137,24 @@ int send_rcpt_classify(send_rcpt_ctx const *ctx, char const *addr, size_t len,
   return SEND_CHAN_LOCAL;
 }
 
+int send_rcpt_unprepend(send_rcpt_ctx const *ctx, char const *rcpt, size_t len, size_t *cut)
+{
+  stralloc out = STRALLOC_ZERO;
+  size_t at = lastat(rcpt, len), i;
+  *cut = 0;
+  /* the prepend is never empty, so the cut is after a '-' inside the local part */
+  for (i = 1; i < at && !*cut; i++) {
+    size_t pre;
+    int c;
+    if (rcpt[i] != '-') continue;
+    c = send_rcpt_classify(ctx, rcpt + i + 1, len - i - 1, &out, &pre);
+    if (c < 0) { stralloc_free(&out); return 0; }
+    if (c == SEND_CHAN_LOCAL && pre == i + 1 && out.len == len && !memcmp(out.s, rcpt, len)) *cut = pre;
+  }
+  stralloc_free(&out);
+  return 1;
+}
+
 int send_verp(stralloc *out, char const *sender, size_t slen, char const *rcpt, size_t rlen)
 {
   static char const suffix[] = "-@[]";

@@ -49,6 +49,13 @@ enum { SEND_CHAN_LOCAL = 0, SEND_CHAN_REMOTE = 1, SEND_NCHAN = 2 };
 int send_rcpt_classify(send_rcpt_ctx const *ctx, char const *addr, size_t len,
                        stralloc *out, size_t *prelen);
 
+/* The address a local recipient had before virtualdomains put "prepend-" in front
+ * of it, for bounce texts: *cut gets the length to skip (0: not a rewritten
+ * address). A cut is taken only when classifying the rest gives back exactly rcpt,
+ * so an address that merely contains a '-' is never shortened. Returns 1, or 0 on
+ * ENOMEM. */
+int send_rcpt_unprepend(send_rcpt_ctx const *ctx, char const *rcpt, size_t len, size_t *cut);
+
 /* VERP: a sender "pre@host-@[]" becomes "prebox=dom@host" for recipient "box@dom";
  * any other sender is copied. Replaces out's content. Returns 1, or 0 on ENOMEM. */
 int send_verp(stralloc *out, char const *sender, size_t slen, char const *rcpt, size_t rlen);

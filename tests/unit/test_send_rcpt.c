@@ -78,6 +78,53 @@ static void classify_table(void **state)
   stralloc_free(&l1); stralloc_free(&l2); stralloc_free(&l3); stralloc_free(&out);
 }
 
+struct unpre_case { char const *in; size_t cut; };
+
+/* Each rewritten address goes back to what classify was given; anything else,
+ * dashes included, stays whole. */
+static void unprepend_table(void **state)
+{
+  static struct unpre_case const cases[] = {
+    { "joe-foo-info@nowhere.mil", 8 },
+    { "joe-foo-Info-x@NoWhere.MIL", 8 },
+    { "dom-x@virt.test", 4 },
+    { "dom-a-b@virt.test", 4 },
+    { "user-boss@virt.test", 5 },
+    { "suffix-x@a.sub.virt.test", 7 },
+    { "suffix-x@deeper.except.virt.test", 7 },
+    { "x@virt.test", 0 },
+    { "dom@virt.test", 0 },
+    { "dom-@virt.test", 4 },
+    { "-x@virt.test", 0 },
+    { "joe-foo-info@mail.example.org", 0 },
+    { "other-x@virt.test", 0 },
+    { "dom-x@except.virt.test", 0 },
+    { "joe-foo-info", 0 },
+    { "", 0 },
+    { "dom-x\x80y@virt.test", 4 },
+    { "dom-x@virt.test\n", 0 },
+  };
+  stralloc l1 = STRALLOC_ZERO, l2 = STRALLOC_ZERO, l3 = STRALLOC_ZERO;
+  send_table locals = SEND_TABLE_ZERO, vdoms = SEND_TABLE_ZERO, pct = SEND_TABLE_ZERO;
+  send_rcpt_ctx ctx;
+  size_t i;
+  (void)state;
+  mklist(&l1, &locals, "mail.example.org\n", 0);
+  mklist(&l2, &vdoms,
+         "nowhere.mil:joe-foo\nvirt.test:dom\n.virt.test:suffix\nexcept.virt.test:\n"
+         "boss@virt.test:user\n", 1);
+  mklist(&l3, &pct, "relay.test\n", 0);
+  ctx.locals = &locals; ctx.vdoms = &vdoms; ctx.percenthack = &pct;
+  ctx.envnoathost = "mail.example.org";
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    size_t cut = 99;
+    assert_int_equal(send_rcpt_unprepend(&ctx, cases[i].in, strlen(cases[i].in), &cut), 1);
+    if (cut != cases[i].cut) fail_msg("case %zu %s: got cut %zu, want %zu", i, cases[i].in, cut, cases[i].cut);
+  }
+  send_table_free(&locals); send_table_free(&vdoms); send_table_free(&pct);
+  stralloc_free(&l1); stralloc_free(&l2); stralloc_free(&l3);
+}
+
 static void catchall_and_empty_tables(void **state)
 {
   stralloc l = STRALLOC_ZERO, out = STRALLOC_ZERO;
@@ -158,6 +205,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(classify_table),
+    cmocka_unit_test(unprepend_table),
     cmocka_unit_test(catchall_and_empty_tables),
     cmocka_unit_test(table_many_entries),
     cmocka_unit_test(verp_table),

@@ -1,0 +1,24 @@
+#!/bin/bash
+# The scheduler under load, with real local delivery into a Maildir: 10,000 messages
+# queued through qmail-queue as fast as four writers can all arrive, each exactly
+# once; the time from the first injection to the last delivery is printed.
+. "$QM_SRC/tests/e2e/lib.sh"
+need_root
+inst_new
+. "$QM_SRC/tests/e2e/send_lib.sh"
+send_user qmloadt
+printf './Maildir/\n' > "$H/.qmail"; chown $U: "$H/.qmail"
+start_send
+t0=$(date +%s.%N)
+out=$(python3 "$PY" load 10000 fast 4 $U@example.org) || fail load_queue "$out"
+if drain 10000 90; then
+  t1=$(date +%s.%N)
+  secs=$(echo "$t1 - $t0" | bc)
+  res=$(python3 "$PY" count 10000 fast "$H/Maildir")
+  [ "$res" = "missing 0 dup 0" ] && pass "load_10000_delivered ($out; all delivered after $secs s)" ||
+    fail load_10000_delivered "$res"
+else
+  fail load_10000_delivered "after 90 s: $(delivered) delivered, $(queued) queued; $out"
+fi
+
+kill -TERM $SEND_PID; wait $SEND_PID 2>/dev/null
