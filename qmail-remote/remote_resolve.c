@@ -14,16 +14,24 @@ static int status(struct qm_dns_answer const *a)
   }
 }
 
+/* Asks one question; its status, and in *k how many items may be read. */
+static int question(remote_dnsctx *d, enum qm_dns_type t, char const *name, size_t *k)
+{
+  int st;
+  *k = 0;
+  if (!d->ask(d->actx, &d->a, t, name)) return REMOTE_DNS_TEMP;
+  st = status(&d->a);
+  if (st == REMOTE_DNS_OK) *k = d->a.n > QM_DNS_ITEMS_MAX ? QM_DNS_ITEMS_MAX : d->a.n;
+  return st;
+}
+
 static int dns_mx(void *ctx, char const *domain, remote_mx *out, size_t max, size_t *n)
 {
   remote_dnsctx *d = ctx;
   size_t i, k;
-  int st;
+  int st = question(d, QM_DNS_MX, domain, &k);
   *n = 0;
-  if (!d->ask(d->actx, &d->a, QM_DNS_MX, domain)) return REMOTE_DNS_TEMP;
-  st = status(&d->a);
   if (st != REMOTE_DNS_OK) return st;
-  k = d->a.n > QM_DNS_ITEMS_MAX ? QM_DNS_ITEMS_MAX : d->a.n;
   for (i = 0; i < k && *n < max; i++) {
     size_t len = strnlen(d->a.mx[i].host, QM_DNS_HOST_MAX + 1);
     if (len > QM_DNS_HOST_MAX || len > REMOTE_DNS_NAME_MAX) continue;
@@ -40,11 +48,8 @@ static int family(remote_dnsctx *d, enum qm_dns_type t, char const *name, remote
 {
   static unsigned char const v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
   size_t i, k;
-  int st;
-  if (!d->ask(d->actx, &d->a, t, name)) return REMOTE_DNS_TEMP;
-  st = status(&d->a);
+  int st = question(d, t, name, &k);
   if (st != REMOTE_DNS_OK) return st;
-  k = d->a.n > QM_DNS_ITEMS_MAX ? QM_DNS_ITEMS_MAX : d->a.n;
   for (i = 0; i < k && *n < max; i++) {
     remote_addr *a = out + *n;
     a->pref = 0;
