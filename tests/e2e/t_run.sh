@@ -5,44 +5,16 @@
 # ~demo/Maildir/new within a second and the delivery is logged; a second copy refuses
 # while the first runs; SIGINT takes everything down; a second run works again.
 . "$QM_SRC/tests/e2e/lib.sh"
-inst_new
+. "$QM_SRC/tests/e2e/ops_lib.sh"
+tree_setup
 # The script must write the defaults itself, as on a fresh machine.
 rm -f "$QM_HOME"/control/me "$QM_HOME"/control/locals "$QM_HOME"/control/rcpthosts \
   "$QM_HOME"/control/defaultdomain
-# The demo user's home goes to a scratch /home seen only here.
-HOMES=$(mktemp -d /tmp/qm-run-home.XXXXXX)
-chmod 0755 "$HOMES"
-mount --bind "$HOMES" /home || { fail run_setup "unable to bind $HOMES on /home"; exit 1; }
-trap 'kill_run; umount -l /home; rm -rf "$HOMES"; inst_cleanup' EXIT
-OUT=$INST.run.out
-RUN_PID=
-kill_run() { [ -n "$RUN_PID" ] && kill -INT "$RUN_PID" 2>/dev/null && sleep 2; true; }
+OUT=$TREE_OUT
+SUITE=$SUITE_PROGS
+start_run() { tree_start; }
+stop_run() { tree_stop; }
 
-# ours NAME...: pids of processes in this mount namespace whose name is one of NAME
-ours() {
-  me=$(readlink /proc/self/ns/mnt)
-  for p in /proc/[0-9]*; do
-    [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$me" ] || continue
-    c=$(cat "$p/comm" 2>/dev/null) || continue
-    for n in "$@"; do [ "$c" = "$n" ] && echo "${p#/proc/} $c"; done
-  done
-}
-SUITE="s6-svscan s6-supervise s6-log tcpserver qmail-send qmail-start qmail-lspawn qmail-clean qmail-dns qmail-smtpd"
-
-start_run() {
-  : > "$OUT"
-  env --default-signal=INT QM_RUN_SENDMAIL_LINK=no sh "$QM_SRC/mk/run.sh" "$QM_BUILD" >> "$OUT" 2>&1 &
-  RUN_PID=$!
-  for _ in $(seq 1 200); do grep -q 'the mail suite is running' "$OUT" && return 0; sleep 0.1; done
-  return 1
-}
-stop_run() {
-  kill -INT "$RUN_PID"
-  for _ in $(seq 1 150); do kill -0 "$RUN_PID" 2>/dev/null || break; sleep 0.1; done
-  wait "$RUN_PID"; rc=$?
-  RUN_PID=
-  return $rc
-}
 # delivered N: wait up to 1 s until ~demo/Maildir/new holds N messages
 delivered() {
   for _ in $(seq 1 20); do
