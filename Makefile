@@ -9,6 +9,8 @@
 #   FUZZ  += fuzz_x          fuzz_x_SRCS := tests/fuzz/fuzz_x.c dir/unit.c ...
 #                            (seed corpus in tests/fuzz/fuzz_x/)
 #   SCRIPTS += path          shell scripts installed as they are
+#   BENCHPROGS += name       name_SRCS etc. as for PROGS, but built into build/bench/
+#                            by `make bench-build` only: never by `all`, never installed
 #   TESTPROGS += name        name_SRCS, _LIBS, _NOQM as for programs; built by make all
 #                            into build/testbin/ for the tests, never installed
 #
@@ -32,6 +34,7 @@ PROGS :=
 UNITS :=
 FUZZ :=
 SCRIPTS :=
+BENCHPROGS :=
 TESTPROGS :=
 
 include $(sort $(wildcard */rules.mk))
@@ -70,14 +73,10 @@ $(B)/fuzz/libqm.a: $(call objs,fuzz/,$(LIBQM_SRCS))
 libs = $($(1)_LIBS) $(if $($(1)_NOQM),,$(B)/$(2)libqm.a -lskarnet)
 qmdep = $(if $($(1)_NOQM),,$(B)/$(2)libqm.a)
 
+# prog_rule(name,dir): dir is bin for programs, testbin for test helpers, bench for
+# benchmark tools.
 define prog_rule
-$(B)/bin/$(1): $(call objs,,$($(1)_SRCS)) $(call qmdep,$(1),)
-	@mkdir -p $$(@D)
-	$(LD) -o $$@ $(call objs,,$($(1)_SRCS)) $(call libs,$(1),)
-endef
-
-define testprog_rule
-$(B)/testbin/$(1): $(call objs,,$($(1)_SRCS)) $(call qmdep,$(1),)
+$(B)/$(2)/$(1): $(call objs,,$($(1)_SRCS)) $(call qmdep,$(1),)
 	@mkdir -p $$(@D)
 	$(LD) -o $$@ $(call objs,,$($(1)_SRCS)) $(call libs,$(1),)
 endef
@@ -97,8 +96,9 @@ $(B)/fuzz/bin/$(1): $(call objs,fuzz/,$($(1)_SRCS)) $(call qmdep,$(1),fuzz/)
 	clang -fsanitize=fuzzer,address,undefined -o $$@ $(call objs,fuzz/,$($(1)_SRCS)) $(call libs,$(1),fuzz/)
 endef
 
-$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
-$(foreach t,$(TESTPROGS),$(eval $(call testprog_rule,$(t))))
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p),bin)))
+$(foreach p,$(BENCHPROGS),$(eval $(call prog_rule,$(p),bench)))
+$(foreach t,$(TESTPROGS),$(eval $(call prog_rule,$(t),testbin)))
 $(foreach u,$(UNITS),$(eval $(call unit_rule,$(u))))
 $(foreach f,$(FUZZ),$(eval $(call fuzz_rule,$(f))))
 
@@ -111,7 +111,7 @@ FUZZ_BINS := $(addprefix $(B)/fuzz/bin/,$(FUZZ))
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # --- targets ------------------------------------------------------------------------
-.PHONY: all deps test check unit asan fuzz e2e install run clean
+.PHONY: all deps test check unit asan fuzz e2e install run clean bench-build
 
 all: $(ALL_BINS) $(UNIT_BINS) $(TEST_BINS)
 
@@ -142,6 +142,9 @@ fuzz: $(FUZZ_BINS)
 
 e2e: all
 	@tests/e2e/run
+
+# Benchmark tools (bench/README.md); the bench scripts call this themselves.
+bench-build: $(addprefix $(B)/bench/,$(BENCHPROGS))
 
 install: all
 	@sh mk/install.sh $(B)

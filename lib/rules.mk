@@ -8,3 +8,18 @@ UNITS += test_qm_addr
 test_qm_addr_SRCS := tests/unit/test_qm_addr.c
 FUZZ += fuzz_qm_addr
 fuzz_qm_addr_SRCS := tests/fuzz/fuzz_qm_addr.c
+UNITS += test_qm_date
+test_qm_date_SRCS := tests/unit/test_qm_date.c
+UNITS += test_qm_header
+test_qm_header_SRCS := tests/unit/test_qm_header.c
+FUZZ += fuzz_qm_header
+fuzz_qm_header_SRCS := tests/fuzz/fuzz_qm_header.c
+
+# qm_dsn: RFC 3464 notices; its unit test, fuzz harness and the generator the e2e
+# parse test runs.
+UNITS += test_qm_dsn
+test_qm_dsn_SRCS := tests/unit/test_qm_dsn.c
+FUZZ += fuzz_qm_dsn
+fuzz_qm_dsn_SRCS := tests/fuzz/fuzz_qm_dsn.c
+TESTPROGS += dsn-gen
+dsn-gen_SRCS := tests/prog/dsn-gen.c

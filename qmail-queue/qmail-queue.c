@@ -225,7 +225,6 @@ int main(void)
   char messdir[QM_QUEUE_PATH_MAX];
   struct passwd *pw;
   struct stat st;
-  struct tm tm;
   queue_env env;
   unsigned long id;
   size_t have, used;
@@ -244,8 +243,7 @@ int main(void)
   errno = 0;
   pw = getpwuid((uid_t)uid);
   if (!pw && errno == ENOMEM) _exit(QQ_EXIT_NOMEM);
-  if (!gmtime_r(&now, &tm)) memset(&tm, 0, sizeof tm);
-  have = queue_received(buf, pid, queue_received_who(pw ? pw->pw_name : 0), uid, &tm);
+  have = queue_received(buf, pid, queue_received_who(pw ? pw->pw_name : 0), uid, now);
 
   messfd = create_pidfile(pid, (unsigned long)now);
   if (fstat(messfd, &st) < 0) die(QQ_EXIT_PID);

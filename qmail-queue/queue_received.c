@@ -5,11 +5,8 @@
 #include <skalibs/types.h>
 
 #include "qm_conf.h"
+#include "qm_date.h"
 #include "queue_received.h"
-
-static char const months[12][4] = {
-  "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-};
 
 enum queue_who queue_received_who(char const *name)
 {
@@ -32,20 +29,10 @@ static size_t put_ulong(char *buf, size_t at, unsigned long u)
   return at + ulong_fmt(buf + at, u);
 }
 
-static size_t put2(char *buf, size_t at, int v)
-{
-  if (v < 0 || v > 99) v = 0;
-  buf[at++] = (char)('0' + v / 10 % 10);
-  buf[at++] = (char)('0' + v % 10);
-  return at;
-}
-
 size_t queue_received(char *buf, unsigned long pid, enum queue_who who,
-                      unsigned long uid, struct tm const *tm)
+                      unsigned long uid, time_t when)
 {
   size_t n = put(buf, 0, "Received: (qmail ");
-  long year = (long)tm->tm_year + 1900;
-  int mon = tm->tm_mon >= 0 && tm->tm_mon < 12 ? tm->tm_mon : 0;
   n = put_ulong(buf, n, pid);
   n = put(buf, n, " invoked ");
   switch (who) {
@@ -55,16 +42,6 @@ size_t queue_received(char *buf, unsigned long pid, enum queue_who who,
   default: n = put(buf, n, "by uid "); n = put_ulong(buf, n, uid); break;
   }
   n = put(buf, n, "); ");
-  n = put_ulong(buf, n, (unsigned long)(tm->tm_mday > 0 && tm->tm_mday < 32 ? tm->tm_mday : 1));
-  buf[n++] = ' ';
-  n = put(buf, n, months[mon]);
-  buf[n++] = ' ';
-  n = put_ulong(buf, n, (unsigned long)(year > 0 && year < 100000 ? year : 1970));
-  buf[n++] = ' ';
-  n = put2(buf, n, tm->tm_hour);
-  buf[n++] = ':';
-  n = put2(buf, n, tm->tm_min);
-  buf[n++] = ':';
-  n = put2(buf, n, tm->tm_sec);
-  return put(buf, n, " -0000\n");
+  n += qm_date_fmt822(buf + n, when);
+  return put(buf, n, "\n");
 }

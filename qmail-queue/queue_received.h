@@ -8,8 +8,10 @@
 #include <stddef.h>
 #include <time.h>
 
-/* The longest line: both numbers at 20 digits, a 5-digit year from a far clock. */
-#define QUEUE_RECEIVED_MAX 128
+#include "qm_date.h"
+
+/* The longest line: both numbers at 20 digits and the widest date qm_date writes. */
+#define QUEUE_RECEIVED_MAX (80 + QM_DATE_822_MAX)
 
 enum queue_who { QUEUE_WHO_UID, QUEUE_WHO_ALIAS, QUEUE_WHO_NETWORK, QUEUE_WHO_BOUNCE };
 
@@ -18,8 +20,8 @@ enum queue_who { QUEUE_WHO_UID, QUEUE_WHO_ALIAS, QUEUE_WHO_NETWORK, QUEUE_WHO_BO
 enum queue_who queue_received_who(char const *name);
 
 /* Writes the line into buf (QUEUE_RECEIVED_MAX bytes) for a caller with real uid
- * uid at the UTC time tm; returns its length (no NUL is added). */
+ * uid at time when; returns its length (no NUL is added). */
 size_t queue_received(char *buf, unsigned long pid, enum queue_who who,
-                      unsigned long uid, struct tm const *tm);
+                      unsigned long uid, time_t when);
 
 #endif

@@ -4,6 +4,7 @@
  * read and write. Writes nothing to disk; every network byte goes through
  * smtpd_session, which it trusts to bound its own memory. */
 #include <errno.h>
+#include <stdint.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include <skalibs/allreadwrite.h>
 #include <skalibs/buffer.h>
+#include <skalibs/cdb.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/strerr.h>
 
@@ -27,11 +29,15 @@ char const *PROG = "qmail-smtpd";
 #define OUT_MAX 8192            /* replies held before a forced write */
 #define IN_CHUNK 65536          /* one read from the client */
 #define TIMEOUT_DEFAULT 1200
+#define SESSION_DEFAULT 3600    /* seconds a whole session may last */
+#define SESSION_MIN 10
+#define SESSION_MAX 604800
 
 typedef struct ctx_s {
   char out[OUT_MAX];
   size_t outlen;
   int timeout;                  /* seconds per read or write */
+  long long deadline;           /* monotonic ms at which the session ends */
   int gone;                     /* the client cannot be written to */
   stralloc rcpthosts;
   int haverh;
@@ -40,15 +46,28 @@ typedef struct ctx_s {
   char const *remoteip;
 } ctx;
 
-/* Waits up to c->timeout for fd to become ready: 1 ready, 0 timed out, -1 error. */
+static long long now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits up to c->timeout, and never past the session deadline, for fd to become
+ * ready: 1 ready, 0 timed out, -1 error. */
 static int wait_fd(ctx *c, int fd, short events)
 {
   struct pollfd p;
   int r;
   p.fd = fd;
   p.events = events;
-  do r = poll(&p, 1, c->timeout * 1000);
-  while (r < 0 && errno == EINTR);
+  do {
+    long long left = c->deadline - now_ms();
+    long long ms = (long long)c->timeout * 1000;
+    if (left < ms) ms = left;
+    if (ms <= 0) return 0;
+    r = poll(&p, 1, (int)ms);
+  } while (r < 0 && errno == EINTR);
   return r;
 }
 
@@ -128,15 +147,26 @@ static int op_badrcptto(void *vc, char const *addr)
   return smtpd_addrlisted(&c->badrcptto, addr);
 }
 
+/* One recipients cdb, opened once per RCPT: a check tries up to one key per byte
+ * of the local part. */
 static int cdb_recipients(void *vc, char const *key, size_t len)
 {
-  (void)vc;
-  return qm_control_cdbget(0, "users/recipients.cdb", key, len);
+  cdb const *db = vc;
+  cdb_data data;
+  int r = cdb_find(db, &data, key, (uint32_t)len);
+  if (r <= 0) return r;
+  return data.len && data.s[0] == '-' ? 2 : 1;
 }
 
 static int op_rcptcheck(void *vc, char const *addr)
 {
-  return smtpd_rcptcheck(addr, QM_BREAK, &cdb_recipients, vc);
+  cdb db = CDB_ZERO;
+  int r;
+  (void)vc;
+  if (!cdb_init(&db, "users/recipients.cdb")) return errno == ENOENT ? 1 : -1;
+  r = smtpd_rcptcheck(addr, &cdb_recipients, &db);
+  cdb_free(&db);
+  return r;
 }
 
 static int op_qq_start(void *vc)
@@ -218,6 +248,9 @@ int main(int argc, char const *const *argv)
   if (qm_control_readulong(&n, "control/timeoutsmtpd", TIMEOUT_DEFAULT) < 0)
     die_reply("421 4.3.0 unable to read controls\r\n", "read control/timeoutsmtpd");
   c.timeout = n < 1 ? 1 : n > 86400 ? 86400 : (int)n;
+  if (qm_control_readulong(&n, "control/timeoutsession", SESSION_DEFAULT) < 0)
+    die_reply("421 4.3.0 unable to read controls\r\n", "read control/timeoutsession");
+  c.deadline = now_ms() + 1000LL * (n < SESSION_MIN ? SESSION_MIN : n > SESSION_MAX ? SESSION_MAX : (long long)n);
   if (qm_control_readulong(&n, "control/databytes", 0) < 0)
     die_reply("421 4.3.0 unable to read controls\r\n", "read control/databytes");
   x = getenv("DATABYTES");
@@ -256,7 +289,7 @@ int main(int argc, char const *const *argv)
     if (!flush_out(&c)) { smtpd_session_end(&s, 0); break; }
     w = wait_fd(&c, 0, POLLIN);
     if (w <= 0) {
-      smtpd_session_end(&s, 1);
+      smtpd_session_end(&s, now_ms() >= c.deadline ? SMTPD_END_SESSIONTIME : SMTPD_END_TIMEOUT);
       break;
     }
     got = read(0, in, sizeof in);
@@ -270,6 +303,7 @@ int main(int argc, char const *const *argv)
       break;
     }
   }
+  c.deadline = now_ms() + 10000;   /* a little more time for the last reply only */
   flush_out(&c);
   smtpd_session_free(&s);
   return QM_EXIT_OK;

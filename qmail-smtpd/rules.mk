@@ -6,3 +6,11 @@ test_smtpd_session_SRCS := tests/unit/test_smtpd_session.c qmail-smtpd/smtpd_ses
 test_smtpd_access_SRCS := tests/unit/test_smtpd_access.c qmail-smtpd/smtpd_access.c
 FUZZ += fuzz_smtpd_session
 fuzz_smtpd_session_SRCS := tests/fuzz/fuzz_smtpd_session.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_access.c
+
+# qmail-newrcpt: the recipients cdb, from the same decisions qmail-getpw and
+# qmail-local make.
+NEWRCPT_UNITS := qmail-smtpd/newrcpt_map.c qmail-local/getpw_cand.c qmail-local/local_search.c
+PROGS += qmail-newrcpt
+qmail-newrcpt_SRCS := qmail-smtpd/qmail-newrcpt.c $(NEWRCPT_UNITS) qmail-local/newu_assign.c
+UNITS += test_newrcpt_map
+test_newrcpt_map_SRCS := tests/unit/test_newrcpt_map.c $(NEWRCPT_UNITS) qmail-smtpd/smtpd_access.c

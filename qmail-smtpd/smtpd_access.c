@@ -45,7 +45,7 @@ static size_t lowercat(char *out, size_t n, char const *s, size_t len)
   return n + len;
 }
 
-int smtpd_rcptcheck(char const *addr, char brk, smtpd_cdbget *cdb, void *ctx)
+int smtpd_rcptcheck(char const *addr, smtpd_rcptget *cdb, void *ctx)
 {
   char key[KEY_MAX + 1];
   char const *at = strrchr(addr, '@');
@@ -62,15 +62,14 @@ int smtpd_rcptcheck(char const *addr, char brk, smtpd_cdbget *cdb, void *ctx)
   n = lowercat(key, 1, addr, llen);
   n = lowercat(key, n, at, dlen);
   r = cdb(ctx, key, n);
-  if (r) return r;
-  /* catch-alls, longest prefix first: "a-b-c" tries "a-b-", "a-", "" */
+  if (r) return r < 0 ? -1 : r == 1;
+  /* prefixes, longest first: "abc" tries "abc", "ab", "a", "" */
   key[0] = '+';
   for (cut = llen + 1; cut-- > 0;) {
-    if (cut && addr[cut - 1] != brk) continue;
     n = lowercat(key, 1, addr, cut);
     n = lowercat(key, n, at, dlen);
     r = cdb(ctx, key, n);
-    if (r) return r;
+    if (r) return r < 0 ? -1 : r == 1;
   }
   return 0;
 }

@@ -207,14 +207,17 @@ void smtpd_session_free(smtpd_session *s)
 
 void smtpd_session_end(smtpd_session *s, int timeout)
 {
+  int whole = timeout == SMTPD_END_SESSIONTIME;
   if (s->qq) {
     s->ops->qq_abort(s->ops->ctx);
     s->qq = 0;
-    logline(s, timeout ? "abort reason=timeout-in-data" : "abort reason=eof-in-data");
+    logline(s, !timeout ? "abort reason=eof-in-data"
+               : whole ? "abort reason=session-time-in-data" : "abort reason=timeout-in-data");
   }
   if (timeout && s->phase != SMTPD_CLOSED) {
-    smtpd_session_reply(s, "421 4.4.2 timeout, closing connection");
-    logline(s, "drop reason=timeout");
+    smtpd_session_reply(s, whole ? "421 4.4.2 session time limit reached, closing connection"
+                                 : "421 4.4.2 timeout, closing connection");
+    logline(s, whole ? "drop reason=session-time" : "drop reason=timeout");
   }
   s->phase = SMTPD_CLOSED;
 }

@@ -115,8 +115,11 @@ int smtpd_session_start(smtpd_session *s, smtpd_config const *cfg, smtpd_ops con
 /* Feeds client bytes. 1: go on reading; 0: the session is over (QUIT, too many
  * errors, client gone): the caller flushes its replies and closes. */
 int smtpd_session_input(smtpd_session *s, char const *buf, size_t len);
-/* The client closed or timed out (timeout != 0: a 421 is sent first). Kills a
- * running queue so that nothing half-received is queued. */
+/* The client closed (timeout 0) or timed out: SMTPD_END_TIMEOUT, one read or write
+ * took too long; SMTPD_END_SESSIONTIME, the whole session did (a 421 is sent first
+ * in both cases). Kills a running queue so that nothing half-received is queued. */
+#define SMTPD_END_TIMEOUT 1
+#define SMTPD_END_SESSIONTIME 2
 void smtpd_session_end(smtpd_session *s, int timeout);
 void smtpd_session_free(smtpd_session *s);
 /* Sends one reply line (CRLF added); for ops->extcmd. 1 ok, 0 client gone. */

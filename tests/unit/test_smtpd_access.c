@@ -76,11 +76,31 @@ static void addrlisted(void **state)
   stralloc_free(&sa);
 }
 
+/* "key" or "key=value" entries; a key found answers 2 when its value starts with '-'. */
+static int fake_rcpt(void *ctx, char const *key, size_t len)
+{
+  char const *const *k = ctx;
+  for (; *k; k++) {
+    char const *eq;
+    size_t klen;
+    if (!strcmp(*k, "!")) return -1;
+    /* the key's own '=' (an exact key) is its first byte; a value follows a later '=' */
+    eq = strchr(*k + 1, '=');
+    klen = eq ? (size_t)(eq - *k) : strlen(*k);
+    if (klen == len && !memcmp(*k, key, len)) return eq && eq[1] == '-' ? 2 : 1;
+  }
+  return 0;
+}
+
 static void rcptcheck(void **state)
 {
   static char const *const keys[] = {
     "@example.org", "=joe@example.org", "=postmaster@example.org", "+list-@example.org",
-    "+a-b-@example.org", "@catchall.example", "+@catchall.example", 0 };
+    "+a-b-@example.org", "@catchall.example", "+@catchall.example",
+    /* a wildcard prefix ending in any character, an exact "no", a prefix "no" that
+     * shadows a shorter catch-all */
+    "+ab@example.org", "=abc@example.org=-", "@shadow.example", "+@shadow.example",
+    "+bob-@shadow.example=-", "=bob-x@shadow.example", "+bob-y@shadow.example", 0 };
   static char const *const broken[] = { "!", 0 };
   static struct { char const *addr; int want; } const cases[] = {
     { "joe@example.org", 1 }, { "JOE@Example.ORG", 1 }, { "jim@example.org", 0 },
@@ -88,15 +108,20 @@ static void rcptcheck(void **state)
     { "list-foo-bar@example.org", 1 }, { "list@example.org", 0 }, { "a-b-c@example.org", 1 },
     { "a-c@example.org", 0 }, { "anything@catchall.example", 1 },
     { "x@not-validated.example", 1 }, { "postmaster", 1 }, { "\"joe\"@example.org", 0 },
+    { "ab@example.org", 1 }, { "abd@example.org", 1 }, { "abc@example.org", 0 },
+    { "abcd@example.org", 1 }, { "a@example.org", 0 },
+    { "alice@shadow.example", 1 }, { "bob-z@shadow.example", 0 }, { "bob-@shadow.example", 0 },
+    { "bob-x@shadow.example", 1 }, { "Bob-X@shadow.example", 1 }, { "bob-yes@shadow.example", 1 },
+    { "bob@shadow.example", 1 }, { "bob-x-1@shadow.example", 0 },
   };
   size_t i;
   (void)state;
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    int got = smtpd_rcptcheck(cases[i].addr, '-', fake_cdb, (void *)keys);
+    int got = smtpd_rcptcheck(cases[i].addr, fake_rcpt, (void *)keys);
     if (got != cases[i].want) fail_msg("rcptcheck %s: got %d, want %d", cases[i].addr, got, cases[i].want);
   }
-  assert_int_equal(smtpd_rcptcheck("joe@example.org", '-', fake_cdb, (void *)broken), -1);
-  assert_int_equal(smtpd_rcptcheck("joe@example.org", '-', 0, 0), 1);
+  assert_int_equal(smtpd_rcptcheck("joe@example.org", fake_rcpt, (void *)broken), -1);
+  assert_int_equal(smtpd_rcptcheck("joe@example.org", 0, 0), 1);
 }
 
 int main(void)

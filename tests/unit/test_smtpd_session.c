@@ -26,6 +26,8 @@ typedef struct rec_s {
   int started, aborted, finished, running;
   char qqkind;              /* what the fake queue answers: K, D, Z; S: will not start */
   int badcrlf;              /* a reply chunk did not end in CRLF */
+  char log[4096];
+  size_t llen;
 } rec;
 
 static void add(char *buf, size_t *len, size_t max, char const *s, size_t n)
@@ -43,6 +45,14 @@ static int f_reply(void *c, char const *s, size_t len)
   add(r->replies, &r->rlen, sizeof r->replies, s, len);
   add(r->replies, &r->rlen, sizeof r->replies, "\n", 1);
   return 1;
+}
+
+static void f_log(void *c, char const *line)
+{
+  rec *r = c;
+  add(r->log, &r->llen, sizeof r->log - 1, line, strlen(line));
+  add(r->log, &r->llen, sizeof r->log - 1, "\n", 1);
+  r->log[r->llen] = 0;
 }
 
 static time_t f_now(void *c) { (void)c; return T0; }
@@ -112,7 +122,7 @@ static void f_qq_abort(void *c)
 }
 
 static smtpd_ops const ops_template = {
-  0, f_reply, 0, f_now, f_rcpthost, f_badmailfrom, f_badrcptto, f_rcptcheck,
+  0, f_reply, f_log, f_now, f_rcpthost, f_badmailfrom, f_badrcptto, f_rcptcheck,
   f_qq_start, f_qq_put, f_qq_finish, f_qq_abort, 0
 };
 
@@ -455,25 +465,34 @@ static void maxrcpt(void **state)
 
 static void timeout_in_data(void **state)
 {
-  static rec r;
-  static smtpd_session s;
-  smtpd_config cfg;
-  smtpd_ops ops = ops_template;
+  static struct { int how; char const *reply, *log; } const cases[] = {
+    { SMTPD_END_TIMEOUT, "421 4.4.2 timeout, closing connection\n", "abort reason=timeout-in-data" },
+    { SMTPD_END_SESSIONTIME, "421 4.4.2 session time limit reached, closing connection\n",
+      "abort reason=session-time-in-data" },
+  };
+  size_t i;
   (void)state;
-  memset(&r, 0, sizeof r);
-  memset(&cfg, 0, sizeof cfg);
-  cfg.greeting = cfg.localhost = "mx.example.org";
-  r.qqkind = 'K';
-  ops.ctx = &r;
-  smtpd_session_start(&s, &cfg, &ops);
-  smtpd_session_input(&s, EHLO TXN "half", strlen(EHLO TXN "half"));
-  assert_int_equal(r.running, 1);
-  smtpd_session_end(&s, 1);
-  smtpd_session_free(&s);
-  assert_int_equal(r.running, 0);
-  assert_int_equal(r.aborted, 1);
-  assert_int_equal(r.finished, 0);
-  assert_non_null(strstr(r.replies, "421 4.4.2 timeout, closing connection\n"));
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    static rec r;
+    static smtpd_session s;
+    smtpd_config cfg;
+    smtpd_ops ops = ops_template;
+    memset(&r, 0, sizeof r);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.greeting = cfg.localhost = "mx.example.org";
+    r.qqkind = 'K';
+    ops.ctx = &r;
+    smtpd_session_start(&s, &cfg, &ops);
+    smtpd_session_input(&s, EHLO TXN "half", strlen(EHLO TXN "half"));
+    assert_int_equal(r.running, 1);
+    smtpd_session_end(&s, cases[i].how);
+    smtpd_session_free(&s);
+    assert_int_equal(r.running, 0);
+    assert_int_equal(r.aborted, 1);
+    assert_int_equal(r.finished, 0);
+    if (!strstr(r.replies, cases[i].reply)) fail_msg("end %d: replies %s, want %s", cases[i].how, r.replies, cases[i].reply);
+    if (!strstr(r.log, cases[i].log)) fail_msg("end %d: log %s, want %s", cases[i].how, r.log, cases[i].log);
+  }
 }
 
 static void received_line(void **state)

@@ -1,0 +1,251 @@
+/* qmail-remote: delivers one message (stdin) from sender to recipients at host over
+ * SMTP and reports on stdout as qmail-remote(8) says. Reads control files as
+ * qmailr; talks to untrusted servers only through the bounded units. Always exits
+ * 0: every outcome, even its own failures, is a report. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <skalibs/gccattributes.h>
+#include <skalibs/allreadwrite.h>
+#include <skalibs/djbunix.h>
+#include <skalibs/fmtscan.h>
+#include <skalibs/iopause.h>
+#include <skalibs/random.h>
+#include <skalibs/socket.h>
+#include <skalibs/stralloc.h>
+#include <skalibs/tai.h>
+
+#include "qm_conf.h"
+#include "qm_control.h"
+#include "remote_dns.h"
+#include "remote_mx.h"
+#include "remote_report.h"
+#include "remote_route.h"
+#include "remote_smtp.h"
+#include "remote_tcpto.h"
+
+#define TCPTO_PATH "queue/lock/tcpto"
+
+static stralloc out = STRALLOC_ZERO;
+
+/* Prints one message report (after any recipient reports already in out), exits 0. */
+static void finish(char letter, char const *text) gccattr_noreturn;
+static void finish(char letter, char const *text)
+{
+  remote_report w = { &out, 0 };
+  if (text && !(remote_report_begin(&w, letter) && remote_report_cat(&w, text) && remote_report_end(&w)))
+    out.len = 0;
+  if (!out.len) allwrite(1, "ZOut of memory. (#4.3.0)\n", 26);
+  else allwrite(1, out.s, out.len);
+  _exit(0);
+}
+
+static unsigned long rnd(void *ctx, unsigned long n)
+{
+  (void)ctx;
+  return random_uint32((uint32_t)n);
+}
+
+static int isself(void *ctx, unsigned char const *ip)
+{
+  struct ifaddrs *ifa = ctx, *i;
+  static unsigned char const lo4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  if (!memcmp(ip, lo4, 12) && ip[12] == 127) return 1;
+  for (i = ifa; i; i = i->ifa_next) {
+    if (!i->ifa_addr) continue;
+    if (i->ifa_addr->sa_family == AF_INET) {
+      if (!memcmp(ip, lo4, 12) && !memcmp(ip + 12, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4)) return 1;
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      if (!memcmp(ip, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16)) return 1;
+    }
+  }
+  return 0;
+}
+
+struct conn { int fd; unsigned int timeout; };
+
+static int waitfd(struct conn *c, short ev)
+{
+  iopause_fd x = { .fd = c->fd, .events = ev, .revents = 0 };
+  tain deadline;
+  tain_now_g();
+  tain_addsec_g(&deadline, c->timeout);
+  for (;;) {
+    int r = iopause_g(&x, 1, &deadline);
+    if (r < 0) { if (errno == EINTR) continue; return 0; }
+    if (!r) { errno = ETIMEDOUT; return 0; }
+    return 1;
+  }
+}
+
+static ssize_t net_read(void *ctx, char *buf, size_t len)
+{
+  struct conn *c = ctx;
+  for (;;) {
+    ssize_t r;
+    if (!waitfd(c, IOPAUSE_READ)) return -1;
+    r = fd_read(c->fd, buf, len);
+    if (r < 0 && errno == EAGAIN) continue;
+    return r;
+  }
+}
+
+static int net_write(void *ctx, char const *buf, size_t len)
+{
+  struct conn *c = ctx;
+  while (len) {
+    ssize_t r;
+    if (!waitfd(c, IOPAUSE_WRITE)) return 0;
+    r = fd_write(c->fd, buf, len);
+    if (r < 0) { if (errno == EAGAIN) continue; return 0; }
+    buf += r;
+    len -= (size_t)r;
+  }
+  return 1;
+}
+
+static ssize_t msg_read(void *ctx, char *buf, size_t len)
+{
+  (void)ctx;
+  return fd_read(0, buf, len);
+}
+
+static void ipfmt(char *s, unsigned char const *ip)
+{
+  static unsigned char const v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  if (!memcmp(ip, v4, 12)) s[ip4_fmt(s, (char const *)ip + 12)] = 0;
+  else s[ip6_fmt(s, (char const *)ip)] = 0;
+}
+
+/* tcpto: read under a shared lock for the skip test, rewrite under an exclusive one. */
+static int tcpto_skip(unsigned char const *ip)
+{
+  unsigned char f[REMOTE_TCPTO_SIZE];
+  ssize_t n;
+  int fd = open_read(TCPTO_PATH);
+  if (fd < 0) return 0;
+  if (flock(fd, LOCK_SH) < 0) { fd_close(fd); return 0; }
+  n = allread(fd, (char *)f, sizeof f);
+  fd_close(fd);
+  return n > 0 && remote_tcpto_skip(f, (size_t)n, ip, (uint64_t)time(0), (unsigned long)getpid());
+}
+
+static void tcpto_update(unsigned char const *ip, int timedout)
+{
+  unsigned char f[REMOTE_TCPTO_SIZE];
+  ssize_t n;
+  int fd = open_write(TCPTO_PATH);
+  if (fd < 0) return;
+  if (flock(fd, LOCK_EX) < 0) { fd_close(fd); return; }
+  memset(f, 0, sizeof f);
+  n = pread(fd, f, sizeof f, 0);
+  if (n >= 0) {
+    int changed = 1;
+    if (timedout) remote_tcpto_timedout(f, ip, (uint64_t)time(0));
+    else changed = remote_tcpto_ok(f, ip);
+    if (changed) (void)!pwrite(fd, f, sizeof f, 0);
+  }
+  fd_close(fd);
+}
+
+int main(int argc, char const *const *argv)
+{
+  stralloc helo = STRALLOC_ZERO, routes = STRALLOC_ZERO, next = STRALLOC_ZERO;
+  unsigned long tconnect = 60, tremote = 1200;
+  remote_route rt;
+  remote_resolver res;
+  static remote_plan plan;
+  struct ifaddrs *ifa = 0;
+  struct stat st;
+  int rr;
+  size_t i;
+  unsigned long long size = 0;
+
+  if (argc < 4) finish('Z', "qmail-remote was invoked improperly. (#4.3.0)\n");
+  if (chdir(QM_HOME) < 0) finish('Z', "Unable to switch to home directory. (#4.3.0)\n");
+  if (qm_control_readline(&helo, "control/helohost") <= 0
+    && qm_control_readline(&helo, "control/me") <= 0)
+    finish('Z', "Unable to read control files. (#4.3.0)\n");
+  if (qm_control_readlist(&routes, "control/smtproutes") < 0
+    || qm_control_readulong(&tconnect, "control/timeoutconnect", 60) < 0
+    || qm_control_readulong(&tremote, "control/timeoutremote", 1200) < 0)
+    finish('Z', "Unable to read control files. (#4.3.0)\n");
+  if (!tconnect) tconnect = 1;
+  if (!tremote) tremote = 1;
+
+  rr = remote_route_find(&rt, routes.s, routes.len, argv[1]);
+  if (rr < 0) finish('Z', "Unable to parse smtproutes. (#4.3.0)\n");
+  remote_resolve_gai(&res);
+  if (getifaddrs(&ifa) < 0) ifa = 0;
+  switch (remote_plan_make(&plan, argv[1], rr ? &rt : 0, &res, rnd, 0, isself, ifa)) {
+    case REMOTE_PLAN_OK: break;
+    case REMOTE_PLAN_DNSTEMP: finish('Z', "Sorry, I couldn't find any host by that name. (#4.1.2)\n");
+    case REMOTE_PLAN_NOHOST: {
+      remote_report w = { &out, 0 };
+      if (remote_report_begin(&w, 'D') && remote_report_cat(&w, "Sorry, I couldn't find any host named ")
+        && remote_report_cat(&w, argv[1]) && remote_report_cat(&w, ". (#5.1.2)\n") && remote_report_end(&w))
+        finish(0, 0);
+      out.len = 0;
+      finish(0, 0);
+    }
+    case REMOTE_PLAN_NOADDR: finish('D', "Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)\n");
+    case REMOTE_PLAN_NULLMX: finish('D', "Sorry, this domain does not accept mail (null MX). (#5.1.10)\n");
+    case REMOTE_PLAN_SELF: finish('D', "Sorry. Although I'm listed as a best-preference MX or A for that host,\n"
+      "it isn't in my control/locals file, so I don't treat it as local. (#5.4.6)\n");
+  }
+  if (ifa) freeifaddrs(ifa);
+  if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) size = (unsigned long long)st.st_size;
+
+  for (i = 0; i < plan.n; i++) {
+    unsigned char const *ip = plan.addr[i].ip;
+    static unsigned char const v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+    int is6 = !!memcmp(ip, v4, 12);
+    char ipstr[IP6_FMT + 1];
+    struct conn c;
+    tain deadline;
+    remote_smtp s;
+    enum remote_smtp_result r;
+    if (plan.n > 1 && tcpto_skip(ip)) continue;
+    c.fd = is6 ? socket_tcp6_nb() : socket_tcp4_nb();
+    if (c.fd < 0) finish('Z', "Unable to create a socket. (#4.3.0)\n");
+    if ((is6 ? socket_connect6(c.fd, (char const *)ip, plan.port)
+             : socket_connect4(c.fd, (char const *)ip + 12, plan.port)) < 0
+      && errno != EINPROGRESS) { fd_close(c.fd); continue; }
+    tain_now_g();
+    tain_addsec_g(&deadline, tconnect);
+    if (!socket_waitconn_g(c.fd, &deadline)) {
+      if (errno == ETIMEDOUT) tcpto_update(ip, 1);
+      fd_close(c.fd);
+      continue;
+    }
+    tcpto_update(ip, 0);
+    c.timeout = (unsigned int)tremote;
+    ipfmt(ipstr, ip);
+    memset(&s, 0, sizeof s);
+    s.io.ctx = &c;
+    s.io.read = net_read;
+    s.io.write = net_write;
+    s.io.body = msg_read;
+    s.ip = ipstr;
+    s.helohost = helo.s;
+    s.sender = argv[2];
+    s.rcpt = argv + 3;
+    s.nrcpt = (size_t)(argc - 3);
+    s.size = size;
+    s.out = &out;
+    s.next = &next;
+    r = remote_smtp_run(&s);
+    fd_close(c.fd);
+    if (r == REMOTE_SMTP_NOMEM) { out.len = 0; finish('Z', "Out of memory. (#4.3.0)\n"); }
+    if (r == REMOTE_SMTP_DONE) finish(0, 0);
+  }
+  if (next.len) { allwrite(1, next.s, next.len); _exit(0); }
+  finish('Z', "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n");
+}
