@@ -27,6 +27,21 @@ if s6-svok "$home/service/qmail-send" 2> /dev/null; then
   die "the services in $home/service are already supervised; stop that s6-svscan first"
 fi
 
+# The built-in configuration, on a fresh home only (no control/me yet). qmail-inject
+# adds defaultdomain to a dotless host, so sendmail's user@localhost arrives as
+# user@localhost.<defaultdomain>: that name is local too.
+ctl=$home/control
+if [ ! -e "$ctl/me" ]; then
+  host=$(hostname -f 2> /dev/null || hostname)
+  [ -n "$host" ] || host=localhost
+  case $host in *.*) dd=${host#*.} ;; *) dd=$host ;; esac
+  mkdir -p "$ctl" || die "unable to create $ctl"
+  printf 'localhost\nlocalhost.%s\n%s\n' "$dd" "$host" | awk '!seen[$0]++' > "$ctl/locals" &&
+    cp "$ctl/locals" "$ctl/rcpthosts" && echo "$dd" > "$ctl/defaultdomain" &&
+    echo "$host" > "$ctl/me.tmp" && mv "$ctl/me.tmp" "$ctl/me" || die "unable to write $ctl"
+  chmod 0644 "$ctl/locals" "$ctl/rcpthosts" "$ctl/defaultdomain" "$ctl/me"
+fi
+
 sh "$src/mk/install.sh" "$build" || die "install failed"
 svc=$home/service
 
@@ -50,7 +65,6 @@ chown "root:$qmail" "$svc"/qmail-smtpd-ip6 "$svc"/qmail-smtpd-ip6/log
 
 # Everyone may connect; relaying stays off (no RELAYCLIENT), so only mail for locals
 # and rcpthosts is taken.
-ctl=$home/control
 if [ ! -e "$ctl/tcp.smtp" ]; then
   printf '# tcprules: address prefix, then allow or deny, then VAR="value" settings\n:allow\n' \
     > "$ctl/tcp.smtp" || die "unable to write $ctl/tcp.smtp"

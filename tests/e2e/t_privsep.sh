@@ -122,7 +122,10 @@ find "$QM_HOME/queue" ! -type p > "$INST.qpaths"
 find "$QM_HOME" -type d ! -path "$QM_HOME/queue*" > "$INST.dirs"
 for u in qmaild qmailr qmailn qmailt; do
   id "$u" > /dev/null 2>&1 || { skip "privsep_$u" "no user $u"; continue; }
-  w=$(run_as "$u" sh -c 'while read -r f; do [ -w "$f" ] && echo "$f"; done; exit 0' < "$INST.qpaths" | head -n 5 | xargs)
+  # qmail-remote keeps its table of unreachable hosts in lock/tcpto, as in qmail: it
+  # holds addresses and times, never mail.
+  w=$(run_as "$u" sh -c 'while read -r f; do [ -w "$f" ] && echo "$f"; done; exit 0' < "$INST.qpaths" |
+    { if [ "$u" = qmailr ]; then grep -vx "$QM_HOME/queue/lock/tcpto"; else cat; fi; } | head -n 5 | xargs)
   t=$(for d in pid todo intd mess/0 lock; do run_as "$u" sh -c "echo x > '$QM_HOME/queue/$d/probe.$u'" 2>/dev/null &&
     echo "$d"; done | xargs)
   wd=$(run_as "$u" sh -c 'while read -r f; do [ -w "$f" ] && echo "$f"; done; exit 0' < "$INST.dirs" |
