@@ -64,7 +64,7 @@ def worker(w, n):
             if one(tok): break
             time.sleep(0.05)
         with lock:
-            if stats["accepted"] == total // 2: open(half, "w").close()
+            if stats["accepted"] >= total // 2 and not os.path.exists(half): open(half, "w").close()
 ts = [threading.Thread(target=worker, args=(w, total // 4)) for w in range(4)]
 for t in ts: t.start()
 for t in ts: t.join()
