@@ -80,7 +80,8 @@ grep -v '^#' "$src/mk/hier" | while read -r type path owner group mode source; d
   t) sed -e "s|@HOME@|$home|g" -e "s|@ALIAS@|$U_ALIAS|g" -e "s|@QMAILD@|$U_QMAILD|g" \
          -e "s|@QMAILL@|$U_QMAILL|g" -e "s|@QMAILP@|$U_QMAILP|g" -e "s|@QMAILQ@|$U_QMAILQ|g" \
          -e "s|@QMAILR@|$U_QMAILR|g" -e "s|@QMAILS@|$U_QMAILS|g" -e "s|@QMAILN@|$U_QMAILN|g" \
-         -e "s|@QMAILT@|$U_QMAILT|g" "$src/$source" > "$p.tmpl.$$" ||
+         -e "s|@QMAILT@|$U_QMAILT|g" -e "s|@GQMAIL@|$G_QMAIL|g" -e "s|@GNOFILES@|$G_NOFILES|g" \
+         -e "s|@SPLIT@|$split|g" "$src/$source" > "$p.tmpl.$$" ||
        die "unable to expand $source"
      placefile "$p.tmpl.$$" "$p" "$o" "$g" "$mode"; rm -f "$p.tmpl.$$" ;;
   *) die "mk/hier: unknown type $type" ;;
