@@ -1,11 +1,11 @@
 # qmail-smtpd/: the SMTP receiver, its pure units and their tests.
 PROGS += qmail-smtpd
-qmail-smtpd_SRCS := qmail-smtpd/qmail-smtpd.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_access.c
+qmail-smtpd_SRCS := qmail-smtpd/qmail-smtpd.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_auth.c qmail-smtpd/smtpd_access.c
 UNITS += test_smtpd_session test_smtpd_access
-test_smtpd_session_SRCS := tests/unit/test_smtpd_session.c qmail-smtpd/smtpd_session.c
+test_smtpd_session_SRCS := tests/unit/test_smtpd_session.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_auth.c
 test_smtpd_access_SRCS := tests/unit/test_smtpd_access.c qmail-smtpd/smtpd_access.c
 FUZZ += fuzz_smtpd_session
-fuzz_smtpd_session_SRCS := tests/fuzz/fuzz_smtpd_session.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_access.c
+fuzz_smtpd_session_SRCS := tests/fuzz/fuzz_smtpd_session.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_auth.c qmail-smtpd/smtpd_access.c
 
 # qmail-newrcpt: the recipients cdb, from the same decisions qmail-getpw and
 # qmail-local make.
