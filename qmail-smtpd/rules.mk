@@ -14,3 +14,9 @@ PROGS += qmail-newrcpt
 qmail-newrcpt_SRCS := qmail-smtpd/qmail-newrcpt.c $(NEWRCPT_UNITS) qmail-local/newu_assign.c
 UNITS += test_newrcpt_map
 test_newrcpt_map_SRCS := tests/unit/test_newrcpt_map.c $(NEWRCPT_UNITS) qmail-smtpd/smtpd_access.c
+
+# AUTH decoding: unit test and fuzz harness.
+UNITS += test_smtpd_auth
+test_smtpd_auth_SRCS := tests/unit/test_smtpd_auth.c qmail-smtpd/smtpd_auth.c
+FUZZ += fuzz_smtpd_auth
+fuzz_smtpd_auth_SRCS := tests/fuzz/fuzz_smtpd_auth.c qmail-smtpd/smtpd_auth.c
