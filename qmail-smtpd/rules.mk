@@ -1,6 +1,7 @@
 # qmail-smtpd/: the SMTP receiver, its pure units and their tests.
 PROGS += qmail-smtpd
-qmail-smtpd_SRCS := qmail-smtpd/qmail-smtpd.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_auth.c qmail-smtpd/smtpd_access.c
+qmail-smtpd_SRCS := qmail-smtpd/qmail-smtpd.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_auth.c qmail-smtpd/smtpd_access.c \
+  qmail-smtpd/smtpd_sender.c
 UNITS += test_smtpd_session test_smtpd_access
 test_smtpd_session_SRCS := tests/unit/test_smtpd_session.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_auth.c
 test_smtpd_access_SRCS := tests/unit/test_smtpd_access.c qmail-smtpd/smtpd_access.c
@@ -20,3 +21,5 @@ UNITS += test_smtpd_auth
 test_smtpd_auth_SRCS := tests/unit/test_smtpd_auth.c qmail-smtpd/smtpd_auth.c
 FUZZ += fuzz_smtpd_auth
 fuzz_smtpd_auth_SRCS := tests/fuzz/fuzz_smtpd_auth.c qmail-smtpd/smtpd_auth.c
+UNITS += test_smtpd_sender
+test_smtpd_sender_SRCS := tests/unit/test_smtpd_sender.c qmail-smtpd/smtpd_sender.c
