@@ -1,14 +1,16 @@
 /* qmail-checkpw: a checkpassword program. Reads "user\0password\0stamp\0" from fd
  * 3, looks the user's crypt(3) hash up in users/passwords.cdb (built by
  * qmail-newpw) or, with -s, in the system's shadow file, and on a match runs the
- * rest of its arguments with USER, HOME and AUTHUSER set. Installed setuid root so
- * that qmaild can call it without reading the hashes itself: it gives up the
- * privilege right after the lookup, before it hashes or runs anything. */
+ * rest of its arguments with USER, HOME and AUTHUSER set. Installed setgid shadow
+ * (as Debian's unix_chkpwd) so that qmaild can call it without being able to read
+ * the hashes itself: it gives the group up right after the lookup, before it
+ * hashes or runs anything. */
 #include <errno.h>
 #include <pwd.h>
 #include <shadow.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <crypt.h>
 
@@ -26,6 +28,7 @@ char const *PROG = "qmail-checkpw";
 #define EXIT_BAD 1              /* the checkpassword interface: wrong password */
 #define EXIT_MISUSE 2
 #define PWCDB QM_HOME "/users/passwords.cdb"
+#define FAIL_DELAY_NS 1000000000L   /* after a wrong password: slows guessing by anyone */
 
 static void wipe(void *p, size_t len)
 {
@@ -113,7 +116,13 @@ int main(int argc, char const *const *argv)
   wipe(&cd, sizeof cd);
   wipe(hash, sizeof hash);
   wipe((char *)in.pass, in.passlen);
-  if (!ok) return EXIT_BAD;
+  if (!ok) {
+    struct timespec ts = { 0, 0 };
+    ts.tv_sec = FAIL_DELAY_NS / 1000000000L;
+    ts.tv_nsec = FAIL_DELAY_NS % 1000000000L;
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) ;
+    return EXIT_BAD;
+  }
 
   pw = getpwnam(in.user);
   if (setenv("USER", in.user, 1) < 0 || setenv("AUTHUSER", in.user, 1) < 0

@@ -1,8 +1,10 @@
 /* qmail-newpw: compiles users/passwords ("user:hash" lines, crypt(3) hashes) into
- * users/passwords.cdb for qmail-checkpw. Writes passwords.cdb.tmp (mode 0600),
+ * users/passwords.cdb for qmail-checkpw. Writes passwords.cdb.tmp (root, group
+ * shadow, mode 0640: qmail-checkpw is setgid shadow; 0600 without that group),
  * syncs it, renames it over the old one and syncs the directory: on any error,
  * bad line or duplicate user the old cdb stays as it was. Never prints a hash. */
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +102,11 @@ int main(int argc, char const *const *argv)
 
   out = open_trunc(TMP);
   if (out < 0) strerr_diefu2sys(QM_EXIT_TEMP, "open ", TMP);
-  if (fchmod(out, 0600) < 0) die_tmp("set the mode of " TMP);
+  {
+    struct group *gr = getgrnam("shadow");
+    if (gr && (fchown(out, 0, gr->gr_gid) < 0 || fchmod(out, 0640) < 0)) die_tmp("set the owner of " TMP);
+    if (!gr && fchmod(out, 0600) < 0) die_tmp("set the mode of " TMP);
+  }
   if (!cdbmake_start(&cm, out)) die_tmp("write " TMP);
   for (i = 0; i < n; i++)
     if (!cdbmake_add(&cm, file.s + ents[i].user, (unsigned int)ents[i].ulen,

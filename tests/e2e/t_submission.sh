@@ -41,7 +41,7 @@ chmod 0755 "$K"
 # --- passwords ----------------------------------------------------------------------------
 hash=$(openssl passwd -6 secret)
 printf '# test users\njoe:%s\nann@example.org:%s\n' "$hash" "$(openssl passwd -6 annpw)" > "$QM_HOME/users/passwords"
-if "$QM_HOME/bin/qmail-newpw" && [ "$(stat -c '%a %U' "$QM_HOME/users/passwords.cdb")" = "600 root" ]; then
+if "$QM_HOME/bin/qmail-newpw" && [ "$(stat -c '%a %U %G' "$QM_HOME/users/passwords.cdb")" = "640 root shadow" ]; then
   pass newpw_builds_private_cdb
 else fail newpw_builds_private_cdb "$(ls -l "$QM_HOME/users/" 2>&1)"; fi
 cp "$QM_HOME/users/passwords.cdb" "$INST/pw.old"
