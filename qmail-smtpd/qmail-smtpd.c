@@ -406,7 +406,10 @@ int main(int argc, char const *const *argv)
     x = getenv("QMAIL_TLSMODE");
     if (x && !strcmp(x, "implicit")) {
       qm_tlsreport rep;
-      if (!tls_report(&c, &rep)) strerr_dief1x(QM_EXIT_OK, "TLS handshake failed");
+      if (!tls_report(&c, &rep)) {   /* the client's doing: qmail-tlsd logged why */
+        strerr_warnw1x("TLS handshake failed, no session");
+        return QM_EXIT_OK;
+      }
       implicit = 1;
       memcpy(tlsproto, rep.proto, strlen(rep.proto) + 1);
       memcpy(tlscipher, rep.cipher, strlen(rep.cipher) + 1);
