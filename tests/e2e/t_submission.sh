@@ -70,6 +70,17 @@ out=$(cpw 'nobody\0secret\0\0' qmaild); rc=$?
 [ $rc = 1 ] && pass checkpw_unknown_user || fail checkpw_unknown_user "exit $rc: $out"
 out=$(cpw 'joe\0secret' qmaild 2>&1); rc=$?
 [ $rc = 2 ] && pass checkpw_malformed_input || fail checkpw_malformed_input "exit $rc: $out"
+# -s: system accounts from the shadow file, here a copy bind-mounted in this test's
+# own mount namespace with a password for the qmaill account
+cp -p /etc/shadow "$INST/shadow" && grep -v '^qmaill:' /etc/shadow > "$INST/shadow" &&
+  printf 'qmaill:%s:19000:0:99999:7:::\n' "$(openssl passwd -6 syspw)" >> "$INST/shadow" &&
+  chown root:shadow "$INST/shadow" && chmod 0640 "$INST/shadow" && mount --bind "$INST/shadow" /etc/shadow
+scpw() { printf "$1" > "$INST/cpw.in"; run_as qmaild sh -c "exec '$QM_HOME/bin/qmail-checkpw' $2 true 3< '$INST/cpw.in'"; }
+scpw 'qmaill\0syspw\0\0' -s; r1=$?
+scpw 'qmaill\0wrong\0\0' -s; r2=$?
+scpw 'qmaill\0syspw\0\0' ''; r3=$?
+[ "$r1 $r2 $r3" = "0 1 1" ] && pass checkpw_shadow_with_s || fail checkpw_shadow_with_s "exits $r1 $r2 $r3, want 0 1 1"
+umount /etc/shadow 2> /dev/null
 if run_as qmaild cat "$QM_HOME/users/passwords.cdb" > /dev/null 2>&1; then fail qmaild_cannot_read_passwords "qmaild read passwords.cdb"
 else pass qmaild_cannot_read_passwords; fi
 
