@@ -24,9 +24,11 @@
 
 #include "qm_conf.h"
 #include "qm_control.h"
+#include "qm_dnsclient.h"
 #include "remote_dns.h"
 #include "remote_mx.h"
 #include "remote_report.h"
+#include "remote_resolve.h"
 #include "remote_route.h"
 #include "remote_smtp.h"
 #include "remote_tcpto.h"
@@ -34,6 +36,32 @@
 #define TCPTO_PATH "queue/lock/tcpto"
 
 static stralloc out = STRALLOC_ZERO;
+
+/* qmail-dns: one connection, opened at the first question. dnserr keeps why the
+ * daemon could not be reached, for the report. */
+static qm_dnsclient dnsc = { .fd = -1 };
+static unsigned long tdns = 20;
+static int dnserr;
+
+static int dns_ask(void *ctx, struct qm_dns_answer *a, enum qm_dns_type type, char const *name)
+{
+  tain deadline;
+  (void)ctx;
+  tain_now_g();
+  /* the daemon gives up after timeoutdns; a little more here so its Z arrives */
+  tain_addsec_g(&deadline, (int)tdns + 5);
+  if (dnsc.fd < 0 && !qm_dnsclient_open(&dnsc, QM_DNS_SOCKET, &deadline)) {
+    dnserr = errno ? errno : EIO;
+    return 0;
+  }
+  if (!qm_dnsclient_ask(&dnsc, a, type, name, &deadline)) {
+    dnserr = errno ? errno : EIO;
+    qm_dnsclient_close(&dnsc);
+    dnsc.fd = -1;
+    return 0;
+  }
+  return 1;
+}
 
 /* Prints one message report (after any recipient reports already in out), exits 0. */
 static void finish(char letter, char const *text) gccattr_noreturn;
@@ -161,6 +189,7 @@ int main(int argc, char const *const *argv)
   unsigned long tconnect = 60, tremote = 1200;
   remote_route rt;
   remote_resolver res;
+  static remote_dnsctx dctx;
   static remote_plan plan;
   struct ifaddrs *ifa = 0;
   struct stat st;
@@ -175,18 +204,31 @@ int main(int argc, char const *const *argv)
     finish('Z', "Unable to read control files. (#4.3.0)\n");
   if (qm_control_readlist(&routes, "control/smtproutes") < 0
     || qm_control_readulong(&tconnect, "control/timeoutconnect", 60) < 0
-    || qm_control_readulong(&tremote, "control/timeoutremote", 1200) < 0)
+    || qm_control_readulong(&tremote, "control/timeoutremote", 1200) < 0
+    || qm_control_readulong(&tdns, "control/timeoutdns", 20) < 0)
     finish('Z', "Unable to read control files. (#4.3.0)\n");
   if (!tconnect) tconnect = 1;
   if (!tremote) tremote = 1;
+  if (tdns > 600) tdns = 600;
 
   rr = remote_route_find(&rt, routes.s, routes.len, argv[1]);
   if (rr < 0) finish('Z', "Unable to parse smtproutes. (#4.3.0)\n");
-  remote_resolve_gai(&res);
+  dctx.ask = dns_ask;
+  remote_resolve_dns(&res, &dctx);
   if (getifaddrs(&ifa) < 0) ifa = 0;
   switch (remote_plan_make(&plan, argv[1], rr ? &rt : 0, &res, rnd, 0, isself, ifa)) {
     case REMOTE_PLAN_OK: break;
-    case REMOTE_PLAN_DNSTEMP: finish('Z', "Sorry, I couldn't find any host by that name. (#4.1.2)\n");
+    case REMOTE_PLAN_DNSTEMP:
+      if (dnserr) {
+        remote_report w = { &out, 0 };
+        out.len = 0;
+        if (remote_report_begin(&w, 'Z') && remote_report_cat(&w, "Unable to ask qmail-dns at " QM_DNS_SOCKET ": ")
+          && remote_report_cat(&w, strerror(dnserr)) && remote_report_cat(&w, ". (#4.4.3)\n") && remote_report_end(&w))
+          finish(0, 0);
+        out.len = 0;
+        finish(0, 0);
+      }
+      finish('Z', "Sorry, I couldn't find any host by that name. (#4.1.2)\n");
     case REMOTE_PLAN_NOHOST: {
       remote_report w = { &out, 0 };
       if (remote_report_begin(&w, 'D') && remote_report_cat(&w, "Sorry, I couldn't find any host named ")

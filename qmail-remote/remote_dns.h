@@ -1,7 +1,7 @@
 /* The resolver as qmail-remote sees it: MX records of a domain and the addresses
- * of a name. Two implementations plug in here: the qmail-dns client (lib/
- * qm_dnsclient) and, until it is wired, remote_resolve_gai.c. Everything else in
- * qmail-remote reaches DNS only through this table. */
+ * of a name. remote_resolve.c plugs the qmail-dns client (lib/qm_dnsclient) in
+ * here; tests plug in tables. Everything else in qmail-remote reaches DNS only
+ * through this table. */
 #ifndef REMOTE_DNS_H
 #define REMOTE_DNS_H
 
@@ -36,9 +36,5 @@ typedef struct remote_resolver {
   /* A and AAAA records of name, at most max, into out (pref left to the caller) */
   int (*addrs)(void *ctx, char const *name, remote_addr *out, size_t max, size_t *n);
 } remote_resolver;
-
-/* The stopgap resolver: no MX lookups (every domain is treated as having none, so
- * its A/AAAA records are used), addresses by getaddrinfo. */
-void remote_resolve_gai(remote_resolver *r);
 
 #endif

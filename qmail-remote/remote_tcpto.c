@@ -2,6 +2,8 @@
  * but read as untrusted bytes anyway: a count out of range is clamped, a short
  * file reads as zeroes. Never touches more than REMOTE_TCPTO_SIZE bytes. */
 #include <string.h>
+#include <skalibs/fmtscan.h>
+#include <skalibs/types.h>
 
 #include "remote_tcpto.h"
 
@@ -84,4 +86,24 @@ int remote_tcpto_ok(unsigned char *file, unsigned char const *ip)
     changed = 1;
   }
   return changed;
+}
+
+int remote_tcpto_list(stralloc *sa, unsigned char const *file, size_t len, uint64_t now)
+{
+  static unsigned char const v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  unsigned int i;
+  for (i = 0; i < REMOTE_TCPTO_RECORDS; i++) {
+    remote_tcpto_rec r;
+    char ip[IP6_FMT], num[UINT64_FMT];
+    size_t n;
+    remote_tcpto_get(&r, file, len, i);
+    if (!r.count) continue;
+    n = memcmp(r.ip, v4, 12) ? ip6_fmt(ip, (char const *)r.ip) : ip4_fmt(ip, (char const *)r.ip + 12);
+    if (!stralloc_catb(sa, ip, n) || !stralloc_cats(sa, " timed out ")) return 0;
+    n = uint64_fmt(num, now > r.last ? now - r.last : 0);
+    if (!stralloc_catb(sa, num, n) || !stralloc_cats(sa, " seconds ago; # recent timeouts: ")) return 0;
+    n = uint64_fmt(num, r.count);
+    if (!stralloc_catb(sa, num, n) || !stralloc_catb(sa, "\n", 1)) return 0;
+  }
+  return 1;
 }

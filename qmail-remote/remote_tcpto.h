@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <skalibs/stralloc.h>
 
 #define REMOTE_TCPTO_RECORDS 64
 #define REMOTE_TCPTO_RECLEN 32
@@ -35,5 +36,10 @@ void remote_tcpto_timedout(unsigned char *file, unsigned char const *ip, uint64_
 
 /* A connection to ip succeeded: forget its timeouts. 1 if the file changed. */
 int remote_tcpto_ok(unsigned char *file, unsigned char const *ip);
+
+/* qmail-tcpto's listing: "<ip> timed out <n> seconds ago; # recent timeouts: <k>\n"
+ * per record with k >= 1 (a last time after now reads as 0 seconds ago). Appends
+ * to sa; 1, or 0 on ENOMEM. */
+int remote_tcpto_list(stralloc *sa, unsigned char const *file, size_t len, uint64_t now);
 
 #endif

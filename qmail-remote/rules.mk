@@ -2,10 +2,11 @@
 # units and their tests.
 REMOTE_UNITS := qmail-remote/remote_reply.c qmail-remote/remote_ehlo.c \
   qmail-remote/remote_body.c qmail-remote/remote_route.c qmail-remote/remote_mx.c \
-  qmail-remote/remote_report.c qmail-remote/remote_tcpto.c qmail-remote/remote_smtp.c
+  qmail-remote/remote_report.c qmail-remote/remote_tcpto.c qmail-remote/remote_smtp.c \
+  qmail-remote/remote_resolve.c
 
 PROGS += qmail-remote
-qmail-remote_SRCS := qmail-remote/qmail-remote.c $(REMOTE_UNITS) qmail-remote/remote_resolve_gai.c
+qmail-remote_SRCS := qmail-remote/qmail-remote.c $(REMOTE_UNITS)
 
 UNITS += test_remote_reply test_remote_ehlo test_remote_body test_remote_route \
   test_remote_mx test_remote_report test_remote_tcpto
@@ -20,3 +21,14 @@ test_remote_tcpto_SRCS := tests/unit/test_remote_tcpto.c qmail-remote/remote_tcp
 FUZZ += fuzz_remote_reply fuzz_remote_body
 fuzz_remote_reply_SRCS := tests/fuzz/fuzz_remote_reply.c qmail-remote/remote_reply.c qmail-remote/remote_ehlo.c
 fuzz_remote_body_SRCS := tests/fuzz/fuzz_remote_body.c qmail-remote/remote_body.c
+
+PROGS += qmail-rspawn
+qmail-rspawn_SRCS := qmail-remote/qmail-rspawn.c qmail-remote/remote_rspawn.c qmail-send/send_proto.c
+
+PROGS += qmail-tcpto qmail-tcpok
+qmail-tcpto_SRCS := qmail-remote/qmail-tcpto.c qmail-remote/remote_tcpto.c
+qmail-tcpok_SRCS := qmail-remote/qmail-tcpok.c
+
+UNITS += test_remote_rspawn test_remote_resolve
+test_remote_rspawn_SRCS := tests/unit/test_remote_rspawn.c qmail-remote/remote_rspawn.c
+test_remote_resolve_SRCS := tests/unit/test_remote_resolve.c qmail-remote/remote_resolve.c qmail-remote/remote_mx.c

@@ -93,12 +93,47 @@ static void test_full(void **state)
   }
 }
 
+/* qmail-tcpto's listing: only records with timeouts, IPv4 and IPv6, a clock that
+ * went back, a hostile count, a short file. */
+static void test_list(void **state)
+{
+  static unsigned char f[REMOTE_TCPTO_SIZE];
+  unsigned char a[16];
+  remote_tcpto_rec r;
+  stralloc sa = STRALLOC_ZERO;
+  static char const want[] =
+    "192.0.0.5 timed out 100 seconds ago; # recent timeouts: 2\n"
+    "2001:db8::7 timed out 0 seconds ago; # recent timeouts: 1\n"
+    "192.0.0.9 timed out 1000 seconds ago; # recent timeouts: 10\n";
+  (void)state;
+  memset(f, 0, sizeof f);
+  ip(a, 4);  memcpy(r.ip, a, 16); r.count = 0; r.last = 900; remote_tcpto_put(f, 0, &r);
+  ip(a, 5);  memcpy(r.ip, a, 16); r.count = 2; r.last = 900; remote_tcpto_put(f, 1, &r);
+  memset(r.ip, 0, 16); r.ip[0] = 0x20; r.ip[1] = 0x01; r.ip[2] = 0x0d; r.ip[3] = 0xb8; r.ip[15] = 7;
+  r.count = 1; r.last = 5000; remote_tcpto_put(f, 2, &r);
+  ip(a, 9);  memcpy(r.ip, a, 16); r.count = 3; r.last = 0; remote_tcpto_put(f, 63, &r);
+  f[63 * REMOTE_TCPTO_RECLEN + 16] = 200;   /* hostile count: clamped */
+  assert_int_equal(remote_tcpto_list(&sa, f, sizeof f, 1000), 1);
+  if (sa.len != sizeof want - 1 || memcmp(sa.s, want, sa.len))
+    fail_msg("got '%.*s', want '%s'", (int)sa.len, sa.s, want);
+  sa.len = 0;
+  assert_int_equal(remote_tcpto_list(&sa, f, REMOTE_TCPTO_RECLEN + 17, 1000), 1);
+  /* cut after the count: the time reads as 0 */
+  if (sa.len != 59 || memcmp(sa.s, "192.0.0.5 timed out 1000 seconds ago; # recent timeouts: 2\n", 59))
+    fail_msg("short file: got '%.*s'", (int)sa.len, sa.s);
+  sa.len = 0;
+  assert_int_equal(remote_tcpto_list(&sa, f, 0, 1000), 1);
+  assert_int_equal(sa.len, 0);
+  stralloc_free(&sa);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_layout),
     cmocka_unit_test(test_cycle),
     cmocka_unit_test(test_full),
+    cmocka_unit_test(test_list),
   };
   return cmocka_run_group_tests(tests, 0, 0);
 }
