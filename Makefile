@@ -121,7 +121,7 @@ deps:
 # make test: everything a change must pass. The sub-make lets deps install the
 # compilers and libraries before anything is built.
 test: deps
-	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory -j$$(nproc) check
 
 # Each suite runs even when an earlier one failed, one after the other so that
 # their outputs do not mix; the run fails if any failed.

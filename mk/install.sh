@@ -43,6 +43,8 @@ role() {
   @root) echo "$U_ROOT" ;; @qmailp) echo "$U_QMAILP" ;; @qmailq) echo "$U_QMAILQ" ;;
   @qmailr) echo "$U_QMAILR" ;; @qmails) echo "$U_QMAILS" ;; @qmailn) echo "$U_QMAILN" ;;
   @qmailt) echo "$U_QMAILT" ;; @qmail) echo "$G_QMAIL" ;; @nofiles) echo "$G_NOFILES" ;;
+  # the system's group for reading password hashes (Debian's unix_chkpwd is setgid to it)
+  @shadow) echo shadow ;;
   *) die "mk/hier: unknown role $1" ;;
   esac
 }
@@ -80,7 +82,8 @@ grep -v '^#' "$src/mk/hier" | while read -r type path owner group mode source; d
   t) sed -e "s|@HOME@|$home|g" -e "s|@ALIAS@|$U_ALIAS|g" -e "s|@QMAILD@|$U_QMAILD|g" \
          -e "s|@QMAILL@|$U_QMAILL|g" -e "s|@QMAILP@|$U_QMAILP|g" -e "s|@QMAILQ@|$U_QMAILQ|g" \
          -e "s|@QMAILR@|$U_QMAILR|g" -e "s|@QMAILS@|$U_QMAILS|g" -e "s|@QMAILN@|$U_QMAILN|g" \
-         -e "s|@QMAILT@|$U_QMAILT|g" "$src/$source" > "$p.tmpl.$$" ||
+         -e "s|@QMAILT@|$U_QMAILT|g" -e "s|@GQMAIL@|$G_QMAIL|g" -e "s|@GNOFILES@|$G_NOFILES|g" \
+         -e "s|@SPLIT@|$split|g" "$src/$source" > "$p.tmpl.$$" ||
        die "unable to expand $source"
      placefile "$p.tmpl.$$" "$p" "$o" "$g" "$mode"; rm -f "$p.tmpl.$$" ;;
   *) die "mk/hier: unknown type $type" ;;

@@ -329,6 +329,15 @@ hi
 "
   head -n 1 "$q/mess/$s/$id" | grep -q "^Received: (qmail [0-9]* invoked by uid $(id -u nobody)); " &&
     pass real_received || fail real_received "$(head -n 1 "$q/mess/$s/$id")"
+  # ... and qmail-qread lists it: one message, its sender, its one recipient.
+  qr=$("$QM_HOME/bin/qmail-qread" 2>&1)
+  if [ "$(printf '%s\n' "$qr" | grep -c "#$id ")" = 1 ] &&
+     printf '%s\n' "$qr" | grep -q "#$id  [0-9]*  <nobody@mail.example.org> " &&
+     printf '%s\n' "$qr" | grep -qx "$(printf '\t')todo$(printf '\t')someone@localhost.example.org"; then
+    pass real_qread_lists
+  else
+    fail real_qread_lists "$qr"
+  fi
 else
   fail real_envelope "nothing in queue/todo"
 fi

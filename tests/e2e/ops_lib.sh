@@ -1,0 +1,49 @@
+# Helpers of the operations tests (t_run, t_privsep, t_restart): a whole running
+# instance started the way make run starts it (mk/run.sh in the foreground), with
+# the demo user's home on a scratch /home seen only inside the test's namespace.
+# Source after lib.sh; call tree_setup once, then tree_start / tree_stop.
+
+TREE_OUT= TREE_PID= TREE_HOMES=
+SUITE_PROGS="s6-svscan s6-supervise s6-log tcpserver qmail-send qmail-start qmail-lspawn
+qmail-clean qmail-dns qmail-smtpd qmail-queue qmail-local qmail-getpw qmail-rspawn qmail-remote"
+
+tree_setup() {
+  inst_new
+  TREE_HOMES=$(mktemp -d /tmp/qm-ops-home.XXXXXX)
+  chmod 0755 "$TREE_HOMES"
+  mount --bind "$TREE_HOMES" /home || { fail tree_setup "unable to bind $TREE_HOMES on /home"; exit 1; }
+  TREE_OUT=$INST.run.out
+  trap 'tree_kill; umount -l /home; rm -rf "$TREE_HOMES"; inst_cleanup' EXIT
+}
+
+# tree_start: runs mk/run.sh until it says the suite is up (20 s at most).
+tree_start() {
+  : > "$TREE_OUT"
+  env --default-signal=INT QM_RUN_SENDMAIL_LINK=no sh "$QM_SRC/mk/run.sh" "$QM_BUILD" >> "$TREE_OUT" 2>&1 &
+  TREE_PID=$!
+  for _ in $(seq 1 200); do grep -q 'the mail suite is running' "$TREE_OUT" && return 0; sleep 0.1; done
+  return 1
+}
+
+# tree_stop: SIGINT, as Ctrl-C would; returns the script's exit code.
+tree_stop() {
+  kill -INT "$TREE_PID"
+  for _ in $(seq 1 150); do kill -0 "$TREE_PID" 2>/dev/null || break; sleep 0.1; done
+  wait "$TREE_PID"; rc=$?
+  TREE_PID=
+  return $rc
+}
+tree_kill() { [ -n "$TREE_PID" ] && kill -INT "$TREE_PID" 2>/dev/null && sleep 2; true; }
+
+# ours NAME...: "pid name" of each process in this mount namespace named NAME.
+ours() {
+  me=$(readlink /proc/self/ns/mnt)
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$me" ] || continue
+    c=$(cat "$p/comm" 2>/dev/null) || continue
+    for n in "$@"; do [ "$c" = "$n" ] && echo "${p#/proc/} $c"; done
+  done
+}
+
+# demo_count: messages in ~demo/Maildir/new
+demo_count() { find /home/demo/Maildir/new -type f 2>/dev/null | wc -l; }
