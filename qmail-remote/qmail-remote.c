@@ -35,7 +35,7 @@
 #include "remote_smtp.h"
 #include "remote_tcpto.h"
 #include "remote_tls.h"
-#include "../qmail-tls/tlsd_ctl.h"
+#include "qm_tlsctl.h"
 
 #define TCPTO_PATH "queue/lock/tcpto"
 #define TLSCTL_FD 5
@@ -174,14 +174,14 @@ static void tlswhy(remote_smtp *s, char const *why)
 static int handover(remote_smtp *s)
 {
   struct conn *c = s->io.ctx;
-  char req[REMOTE_TLS_REQ_MAX], line[TLSD_CTL_MAX];
+  char req[REMOTE_TLS_REQ_MAX], line[QM_TLSCTL_MAX];
   size_t n = remote_tls_request(req, s->tlsname ? s->tlsname : "", s->tls), len = 0;
   struct msghdr m;
   struct iovec v;
   union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } cm;
   struct cmsghdr *h;
   int newfd = -1, k;
-  tlsd_report rep;
+  qm_tlsreport rep;
   if (!n) { tlswhy(s, "the server name cannot be sent to the helper"); fd_close(c->fd); c->fd = -1; return 0; }
   memset(&m, 0, sizeof m);
   memset(&cm, 0, sizeof cm);
@@ -219,7 +219,7 @@ static int handover(remote_smtp *s)
       }
     len += (size_t)r;
   }
-  k = len && line[len - 1] == '\n' ? tlsd_ctl_parse_report(&rep, line, len - 1) : -1;
+  k = len && line[len - 1] == '\n' ? qm_tlsctl_parse_report(&rep, line, len - 1) : -1;
   if (k > 0 && newfd >= 0 && ndelay_on(newfd) >= 0) {
     c->fd = newfd;
     remote_tls_note(s->tlsnote, rep.proto, rep.cipher, rep.verified);

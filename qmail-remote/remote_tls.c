@@ -6,7 +6,7 @@
 #include <strings.h>
 
 #include "remote_tls.h"
-#include "../qmail-tls/tlsd_ctl.h"
+#include "qm_tlsctl.h"
 
 int remote_tlsdest_parse(remote_tlsdest *d, char const *s, size_t len)
 {
@@ -24,7 +24,7 @@ int remote_tlsdest_parse(remote_tlsdest *d, char const *s, size_t len)
     return 1;
   }
   if (len > 7 && !memcmp(s, "sha256:", 7)) {
-    if (!tlsd_parse_pin(d->pin, s + 7, len - 7)) return -1;
+    if (!qm_tlsctl_parse_pin(d->pin, s + 7, len - 7)) return -1;
     d->policy = REMOTE_TLS_PIN;
     return 1;
   }
@@ -83,7 +83,7 @@ size_t remote_tls_request(char *out, char const *name, remote_tlsdest const *d)
 {
   static char const hex[] = "0123456789abcdef";
   size_t n = 0, nl = strlen(name), i;
-  if (nl > REMOTE_TLS_NAME_MAX || (nl && !tlsd_name_ok(name, nl))) return 0;
+  if (nl > REMOTE_TLS_NAME_MAX || (nl && !qm_tlsctl_name_ok(name, nl))) return 0;
   memcpy(out, "starttls ", 9); n = 9;
   if (nl) { memcpy(out + n, name, nl); n += nl; }
   else out[n++] = '-';

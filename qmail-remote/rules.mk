@@ -4,11 +4,9 @@ REMOTE_UNITS := qmail-remote/remote_reply.c qmail-remote/remote_ehlo.c \
   qmail-remote/remote_body.c qmail-remote/remote_route.c qmail-remote/remote_mx.c \
   qmail-remote/remote_report.c qmail-remote/remote_tcpto.c qmail-remote/remote_smtp.c \
   qmail-remote/remote_resolve.c qmail-remote/remote_tls.c
-# the control-line formats shared with qmail-tlsd
-REMOTE_TLSCTL := qmail-tls/tlsd_ctl.c
 
 PROGS += qmail-remote
-qmail-remote_SRCS := qmail-remote/qmail-remote.c $(REMOTE_UNITS) $(REMOTE_TLSCTL)
+qmail-remote_SRCS := qmail-remote/qmail-remote.c $(REMOTE_UNITS)
 
 UNITS += test_remote_reply test_remote_ehlo test_remote_body test_remote_route \
   test_remote_mx test_remote_report test_remote_tcpto
@@ -26,7 +24,7 @@ fuzz_remote_body_SRCS := tests/fuzz/fuzz_remote_body.c qmail-remote/remote_body.
 
 PROGS += qmail-rspawn
 qmail-rspawn_SRCS := qmail-remote/qmail-rspawn.c qmail-remote/remote_rspawn.c qmail-send/send_proto.c \
-  qmail-remote/remote_tls.c $(REMOTE_TLSCTL)
+  qmail-remote/remote_tls.c
 
 PROGS += qmail-tcpto qmail-tcpok
 qmail-tcpto_SRCS := qmail-remote/qmail-tcpto.c qmail-remote/remote_tcpto.c
@@ -37,7 +35,7 @@ test_remote_rspawn_SRCS := tests/unit/test_remote_rspawn.c qmail-remote/remote_r
 test_remote_resolve_SRCS := tests/unit/test_remote_resolve.c qmail-remote/remote_resolve.c qmail-remote/remote_mx.c
 
 UNITS += test_remote_tls
-test_remote_tls_SRCS := tests/unit/test_remote_tls.c qmail-remote/remote_tls.c $(REMOTE_TLSCTL)
+test_remote_tls_SRCS := tests/unit/test_remote_tls.c qmail-remote/remote_tls.c
 
 FUZZ += fuzz_remote_tls
-fuzz_remote_tls_SRCS := tests/fuzz/fuzz_remote_tls.c qmail-remote/remote_tls.c $(REMOTE_TLSCTL)
+fuzz_remote_tls_SRCS := tests/fuzz/fuzz_remote_tls.c qmail-remote/remote_tls.c
