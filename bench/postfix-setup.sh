@@ -12,8 +12,8 @@
 # DIR/maillog. By default no inet service at all: it sends and receives nothing over
 # the network. Two options, for the benches that talk SMTP inside their own network
 # namespace: -s ADDR:PORT adds Postfix's smtpd listening on that one address (loopback
-# only), -r [IP]:PORT relays all mail for other domains to that relayhost (a loopback
-# sink) instead of refusing it.
+# only), -r [IP]:PORT relays all mail for other domains to that relayhost (a sink on
+# loopback or in the bench's own network namespace) instead of refusing it.
 #
 # usage: bench/postfix-setup.sh [-s ADDR:PORT] [-r [IP]:PORT] DIR [BENCHUSER]
 set -eu
@@ -26,9 +26,12 @@ while getopts s:r: opt; do
 done
 shift $((OPTIND - 1))
 [ $# -ge 1 ] || usage
-# Both must name a loopback address: the bench never talks to anything else.
+# -s listens on loopback only; the bench never talks to anything outside its namespaces.
 case $listen in ''|127.*:[0-9]*) ;; *) die "-s must be 127.x.y.z:PORT" ;; esac
-case $relay in ''|'[127.'*']:'[0-9]*) ;; *) die "-r must be [127.x.y.z]:PORT" ;; esac
+# The relay may also be a documentation address (192.0.2.0/24), for a sink in a
+# network namespace of the bench's own.
+case $relay in ''|'[127.'*']:'[0-9]*|'[192.0.2.'*']:'[0-9]*) ;;
+  *) die "-r must be [127.x.y.z]:PORT or [192.0.2.x]:PORT" ;; esac
 [ "$(id -u)" = 0 ] || die "must run as root"
 dir=$1
 user=${2:-qmbench}
