@@ -58,6 +58,12 @@ if [ "${1:-}" = --inner ]; then
     sleep 0.1
   done
 
+  pf_restart() {
+    postfix stop > /dev/null 2>&1
+    for _ in $(seq 1 100); do postfix status > /dev/null 2>&1 || break; sleep 0.1; done
+    postfix start > /dev/null 2>&1 || die "postfix start failed"
+    for _ in $(seq 1 100); do ss -Hltn "sport = :$PF_PORT" | grep -q . && break; sleep 0.1; done
+  }
   port() { [ "$1" = suite ] && echo $SUITE_PORT || echo $PF_PORT; }
   rcpt() { [ "$1" = suite ] && echo $SUITE_RCPT || echo $PF_RCPT; }
   newdir() { [ "$1" = suite ] && echo $SUITE_NEW || echo "$PF_NEW"; }
@@ -78,6 +84,9 @@ if [ "${1:-}" = --inner ]; then
   # the first connection to the last file in new/); PSS sampled meanwhile.
   tput() {
     clear_new "$1"
+    # Postfix keeps idle smtpd, cleanup and virtual processes for a while after a load;
+    # a fresh start makes its PSS that of this load alone, as the suite's is.
+    [ "$1" = postfix ] && pf_restart
     python3 "$PY" pss "$1" $$ > "$S/pss.out" &
     PSS_PID=$!
     sleep 0.3
