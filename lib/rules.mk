@@ -23,3 +23,7 @@ FUZZ += fuzz_qm_dsn
 fuzz_qm_dsn_SRCS := tests/fuzz/fuzz_qm_dsn.c
 TESTPROGS += dsn-gen
 dsn-gen_SRCS := tests/prog/dsn-gen.c
+
+# qm_tlsctl: qmail-tlsd's control lines, for the helper and the programs it serves.
+UNITS += test_qm_tlsctl
+test_qm_tlsctl_SRCS := tests/unit/test_qm_tlsctl.c

@@ -3,7 +3,7 @@
 # Needs root only when something is missing; otherwise it says so and does nothing.
 set -eu
 pkgs="build-essential skalibs-dev libowfat-dev s6 execline ucspi-tcp-ipv6 libcmocka-dev nsd
-libssl-dev openssl clang libclang-rt-14-dev python3 swaks iproute2 util-linux procps groff-base
+libssl-dev libcrypt-dev openssl clang libclang-rt-14-dev python3 swaks iproute2 util-linux procps groff-base
 passwd man-db"
 missing=
 for p in $pkgs; do

@@ -43,6 +43,8 @@ role() {
   @root) echo "$U_ROOT" ;; @qmailp) echo "$U_QMAILP" ;; @qmailq) echo "$U_QMAILQ" ;;
   @qmailr) echo "$U_QMAILR" ;; @qmails) echo "$U_QMAILS" ;; @qmailn) echo "$U_QMAILN" ;;
   @qmailt) echo "$U_QMAILT" ;; @qmail) echo "$G_QMAIL" ;; @nofiles) echo "$G_NOFILES" ;;
+  # the system's group for reading password hashes (Debian's unix_chkpwd is setgid to it)
+  @shadow) echo shadow ;;
   *) die "mk/hier: unknown role $1" ;;
   esac
 }

@@ -26,7 +26,9 @@
 
 #include "qm_conf.h"
 #include "qm_exit.h"
+#include "qm_control.h"
 #include "remote_rspawn.h"
+#include "remote_tls.h"
 #include "../qmail-send/send_proto.h"
 
 char const *PROG = "qmail-rspawn";
@@ -43,6 +45,8 @@ static slot slots[QM_SPAWN];
 static unsigned int busy;
 static uid_t uid_qmailq;
 static char const *remote = QM_HOME "/bin/qmail-remote";
+static char const *tlsd = QM_HOME "/bin/qmail-tlsd";
+static int have_tlsd;
 static send_cmd cmd;
 
 static void reply(unsigned char s, char const *text)
@@ -59,6 +63,7 @@ static void start(void)
   unsigned char s = cmd.slot;
   char const *why = send_cmd_check(&cmd);
   char const *host;
+  static remote_tlsdest dest;
   struct stat st;
   int msg, p[2];
   pid_t pid;
@@ -73,6 +78,15 @@ static void start(void)
     reply(s, "ZSorry, message has wrong owner. (#4.3.5)\n");
     return;
   }
+  /* the tlsdestinations entry of this host may name the CA file its server's
+   * certificate is checked against; qmail-remote reads the same line for the rest */
+  if (have_tlsd) {
+    stralloc list = STRALLOC_ZERO;
+    int k = qm_control_readlist(&list, "../../control/tlsdestinations");
+    k = k < 0 ? -1 : remote_tlsdest_find(&dest, list.s, list.len, host);
+    stralloc_free(&list);
+    if (k < 0) { close(msg); reply(s, "ZUnable to read tlsdestinations. (#4.3.0)\n"); return; }
+  }
   if (pipe(p) < 0) { close(msg); reply(s, "ZUnable to create a pipe. (#4.3.0)\n"); return; }
   pid = fork();
   if (pid < 0) {
@@ -81,14 +95,22 @@ static void start(void)
     return;
   }
   if (!pid) {
-    char const *argv[5];
+    char const *argv[11];
+    unsigned int n = 0;
     selfpipe_finish();
     sig_restore(SIGPIPE);
     close(p[0]);
-    if (fd_move(0, msg) < 0 || fd_copy(2, p[1]) < 0 || fd_move(1, p[1]) < 0) _exit(REMOTE_RSPAWN_EXIT_EXEC);
+    /* with the helper, fd 2 stays ours (the log): its lines must not mix with the reports */
+    if (fd_move(0, msg) < 0 || (!have_tlsd && fd_copy(2, p[1]) < 0) || fd_move(1, p[1]) < 0)
+      _exit(REMOTE_RSPAWN_EXIT_EXEC);
     if (uncoe(0) < 0) _exit(REMOTE_RSPAWN_EXIT_EXEC);
-    argv[0] = "qmail-remote"; argv[1] = host; argv[2] = cmd.sender; argv[3] = cmd.rcpt; argv[4] = 0;
-    execv(remote, (char *const *)argv);
+    if (have_tlsd) {
+      argv[n++] = "qmail-tlsd"; argv[n++] = "-C";
+      if (dest.cafile[0]) { argv[n++] = "-A"; argv[n++] = dest.cafile; }
+      argv[n++] = "--";
+    }
+    argv[n++] = remote; argv[n++] = host; argv[n++] = cmd.sender; argv[n++] = cmd.rcpt; argv[n] = 0;
+    execv(have_tlsd ? tlsd : remote, (char *const *)argv);
     _exit(REMOTE_RSPAWN_EXIT_EXEC);
   }
   close(msg);
@@ -191,6 +213,9 @@ int main(int argc, char const *const *argv)
   uid_qmailq = pw->pw_uid;
   x = getenv("QMAILREMOTE");
   if (x && x[0] == '/') remote = x;
+  x = getenv("QMAILTLSD");
+  if (x && x[0] == '/') tlsd = x;
+  have_tlsd = !(x && !x[0]) && access(tlsd, X_OK) == 0;
   if (chdir(QM_HOME) < 0 || chdir("queue/mess") < 0)
     strerr_diefu2sys(QM_EXIT_TEMP, "switch to ", QM_HOME "/queue/mess");
   tcpto_clear();

@@ -28,7 +28,7 @@
 
 #include "qm_conf.h"
 #include "qm_control.h"
-#include "qm_date.h"
+#include "qm_dsn.h"
 #include "qm_exit.h"
 #include "qm_qq.h"
 #include "qm_queue.h"
@@ -41,13 +41,13 @@
 #include "send_todo.h"
 
 #define TODO_BATCH 64            /* todo entries that share one round of fsyncs */
+#define SYNC_DELAY_MS 200        /* the longest a preprocessed entry waits for its fsyncs */
 #define TODO_RESCAN 1500         /* seconds between todo/ scans without a trigger */
 #define TODO_RETRY 123           /* a todo entry that failed waits this long */
 #define TODO_FAILED_MAX 4096     /* failed entries remembered */
 #define FINISH_RETRY 123         /* a message whose end failed (bounce) waits this long */
 #define SLEEP_MAX 86400
 #define CHANFILE_MAX (256UL << 20)   /* a local/ or remote/ file larger is refused */
-#define BOUNCE_HEADER_MAX 65536  /* header bytes of the original always kept in a bounce */
 #define MESS_SCAN 76431          /* seconds between scans of mess/ for debris */
 #define MESS_OSSIFIED 129600     /* a message file this old with no todo or info is debris */
 
@@ -261,6 +261,8 @@ static void status(void)
 }
 
 static void finish_message(uint64_t id);
+static long pend_find(uint64_t id);
+static void pend_drop(size_t i);
 static void delay_notice(pass *p);
 static void bounce_now(uint64_t id);
 
@@ -302,7 +304,7 @@ static void pass_complete(int c, unsigned int pi)
     else maybe_done(p->id);
     return;
   }
-  if (p->delayed.len && cf.delaywarning && p->start >= p->birth + cf.delaywarning) delay_notice(p);
+  if (p->delayed.len) delay_notice(p);
   job_push(c, p->id, p->birth, send_retry_next(p->birth, p->start, chan_c[c]));
 }
 
@@ -483,8 +485,11 @@ static void chan_fill(int c, uint64_t t)
   }
 }
 
+/* Put in front of the last deferral's text when the queue lifetime ran out: first,
+ * so a long report cut at SEND_DSN_TEXT_MAX keeps it, and so the notice can tell an
+ * expired deferral (status 4.x.x, RFC 3464 2.3.4) from a permanent failure. */
 static char const dying_text[] =
-  "\nI'm not going to try again; this message has been in the queue too long.\n";
+  "I'm not going to try again; this message has been in the queue too long.\n";
 
 static void got_reply(int c, send_reply const *r)
 {
@@ -506,7 +511,7 @@ static void got_reply(int c, send_reply const *r)
   logflush();
   if (letter == 'Z' && p->dying) {
     stralloc t = STRALLOC_ZERO;
-    if (stralloc_catb(&t, r->text + 1, r->len - 1) && stralloc_cats(&t, dying_text)
+    if (stralloc_cats(&t, dying_text) && stralloc_catb(&t, r->text + 1, r->len - 1)
         && bounce_append(c, p->id, rcpt, rlen, t.s, t.len)) mark_done(c, p, d->rec);
     else { log1("alert: unable to append to bounce message; HELP! will try again later\n"); p->undone++; }
     stralloc_free(&t);
@@ -555,109 +560,147 @@ static void chan_read(int c)
 
 /* --- bounces -------------------------------------------------------------------- */
 
-static void fmtdate(char *buf, uint64_t t)
+/* The original for the notice: a Return-Path line first (the envelope sender is
+ * otherwise lost once the copy leaves the queue), then queue/mess as it is. */
+typedef struct bget_s {
+  int fd;
+  char const *pre;
+  size_t prelen, preoff;
+} bget;
+
+static ssize_t bounce_get(void *ctx, char *s, size_t n)
 {
-  qm_date_fmt822(buf, (time_t)t);
+  bget *g = ctx;
+  if (g->preoff < g->prelen) {
+    size_t k = g->prelen - g->preoff;
+    if (k > n) k = n;
+    memcpy(s, g->pre + g->preoff, k);
+    g->preoff += k;
+    return (ssize_t)k;
+  }
+  return fd_read(g->fd, s, n);
 }
 
-/* Queues the notice for bounce/N. 1 done (queued or discarded), 0 try later. */
+static int bounce_put(void *ctx, char const *s, size_t n)
+{
+  if (qm_qq_put(ctx, s, n)) return 1;
+  errno = EPIPE;
+  return 0;
+}
+
+/* The recipients of bounce/N (or of a pass's deferrals) as qm_dsn wants them:
+ * pointers into blocks, the Remote-MTA names copied to mtas (NUL-ended).
+ * Returns the count, 0 for none, -1 out of memory. */
+static long bounce_rcpts(qm_dsn_rcpt **out, stralloc *mtas, stralloc const *blocks, int action)
+{
+  send_dsn_rcpt r;
+  size_t off, used, n = 0, i;
+  qm_dsn_rcpt *a;
+  size_t *mtaoff;
+  char *sts;
+  for (off = 0; n < QM_DSN_RCPT_MAX && send_dsn_next(&r, blocks->s + off, blocks->len - off, &used) == 1; off += used) n++;
+  if (!n) return 0;
+  /* one allocation: the recipients, then a status buffer for each */
+  if (n > SIZE_MAX / (sizeof *a + QM_DSN_STATUS_MAX)) return -1;
+  a = calloc(n, sizeof *a + QM_DSN_STATUS_MAX);
+  mtaoff = calloc(n, sizeof *mtaoff);
+  if (!a || !mtaoff) { free(a); free(mtaoff); return -1; }
+  sts = (char *)(a + n);
+  mtas->len = 0;
+  for (off = 0, i = 0; i < n && send_dsn_next(&r, blocks->s + off, blocks->len - off, &used) == 1; off += used, i++) {
+    size_t mlen;
+    char const *m = send_dsn_remote_mta(r.text, r.tlen, &mlen);
+    /* an empty recipient cannot be written as an address: shown as <> */
+    a[i].addr = r.rlen ? r.rcpt : "<>";
+    a[i].addrlen = r.rlen ? r.rlen : 2;
+    a[i].action = action;
+    a[i].diag = r.text;
+    a[i].diaglen = r.tlen;
+    if (action == QM_DSN_FAILED && r.tlen >= sizeof dying_text - 1
+        && !memcmp(r.text, dying_text, sizeof dying_text - 1)) {
+      /* the queue gave up on a temporary failure: its status stays 4.x.x */
+      qm_dsn_status(sts + i * QM_DSN_STATUS_MAX, r.text, r.tlen, QM_DSN_DELAYED);
+      a[i].status = sts + i * QM_DSN_STATUS_MAX;
+    }
+    mtaoff[i] = SIZE_MAX;
+    if (m) {
+      mtaoff[i] = mtas->len;
+      if (!stralloc_catb(mtas, m, mlen) || !stralloc_0(mtas)) { free(a); free(mtaoff); return -1; }
+    }
+  }
+  /* the names are pointed to only now: the buffer may have moved while it grew */
+  for (i = 0; i < n; i++) if (mtaoff[i] != SIZE_MAX) a[i].remote_mta = mtas->s + mtaoff[i];
+  free(mtaoff);
+  *out = a;
+  return (long)n;
+}
+
+/* Queues a failure notice (or, delay set, a delay notice) for the recipients in
+ * blocks, written by lib/qm_dsn straight into qmail-queue. 1 done (queued or
+ * discarded), 0 try later. */
 static int inject_bounce(uint64_t id, stralloc const *blocks, int delay)
 {
-  char path[QPATH_MAX], date[QM_DATE_822_MAX], arrival[QM_DATE_822_MAX], boundary[96], msgid[160], num[UINT64_FMT];
-  stralloc sender = STRALLOC_ZERO, head = STRALLOC_ZERO, to = STRALLOC_ZERO, from = STRALLOC_ZERO;
-  send_dsn_ctx ctx;
+  char path[QPATH_MAX];
+  stralloc sender = STRALLOC_ZERO, to = STRALLOC_ZERO, from = STRALLOC_ZERO, rp = STRALLOC_ZERO;
+  stralloc mtas = STRALLOC_ZERO, host = STRALLOC_ZERO;
+  qm_dsn_rcpt *rc = 0;
+  qm_dsn d;
   qm_qq qq;
   qm_qq_status st;
-  struct stat sb;
-  char const *rcpt;
-  char const *env_from;
-  int fd, ok = 0, dbl;
+  struct stat sb, ib;
+  bget g;
+  char const *rcpt, *env_from;
+  int fd = -1, ok = 0, route;
+  long nr;
+  size_t rlen = 0;
   uint64_t t = now();
-  size_t left, n;
   if (!read_sender(&sender, id)) { log3("warning: trouble reading ", qpath(path, "info", id, 1), "; will try again later"); return 0; }
-  if (sender.len == 4 && !memcmp(sender.s, "#@[]", 4)) {
+  route = qm_dsn_route(sender.s, sender.len, &rlen);
+  if (route == QM_DSN_DROP) {
     if (!delay) log3("triple bounce: discarding ", qpath(path, "bounce", id, 0), "");
     stralloc_free(&sender);
     return 1;
   }
-  dbl = !sender.len;
-  if (delay && dbl) { stralloc_free(&sender); return 1; }
-  if (dbl) {
+  if (delay && route != QM_DSN_TO_SENDER) { stralloc_free(&sender); return 1; }
+  nr = bounce_rcpts(&rc, &mtas, blocks, delay ? QM_DSN_DELAYED : QM_DSN_FAILED);
+  if (nr < 0) { log1("alert: out of memory, will try later\n"); goto out; }
+  if (!nr) { ok = 1; goto out; }   /* no complete block: nothing to report */
+  if (route == QM_DSN_TO_POSTMASTER) {
     if (!stralloc_cat(&to, &cf.dbto) || !stralloc_append(&to, '@') || !stralloc_cat(&to, &cf.dbhost)) goto out;
     env_from = "#@[]";
   } else {
-    if (!stralloc_cat(&to, &sender)) goto out;
+    if (!stralloc_catb(&to, sender.s, rlen)) goto out;
     env_from = "";
   }
   if (!stralloc_0(&to) || !stralloc_cat(&from, &cf.bouncefrom) || !stralloc_append(&from, '@')
-      || !stralloc_cat(&from, &cf.bouncehost) || !stralloc_0(&from)) goto out;
+      || !stralloc_cat(&from, &cf.bouncehost) || !stralloc_0(&from)
+      || !stralloc_copy(&host, &cf.bouncehost) || !stralloc_0(&host)
+      || !stralloc_cats(&rp, "Return-Path: <") || !stralloc_catb(&rp, sender.s, sender.len)
+      || !stralloc_cats(&rp, ">\n") || !stralloc_0(&sender)) goto out;
+  sender.len--;
   fd = open(qpath(path, "mess", id, 1), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || fstat(fd, &sb) < 0) { if (fd >= 0) close(fd); goto out; }
-  {
-    char ipath[QPATH_MAX];
-    struct stat ib;
-    fmtdate(arrival, stat(qpath(ipath, "info", id, 1), &ib) == 0 ? (uint64_t)ib.st_mtime : t);
-  }
-  fmtdate(date, t);
-  num[uint64_fmt(num, id)] = 0;
-  {
-    char ts[UINT64_FMT];
-    ts[uint64_fmt(ts, t)] = 0;
-    memcpy(boundary, "=_qmail-send_", 13);
-    n = 13;
-    memcpy(boundary + n, num, strlen(num)); n += strlen(num);
-    boundary[n++] = '_';
-    memcpy(boundary + n, ts, strlen(ts)); n += strlen(ts);
-    memcpy(boundary + n, "_=", 3);
-    n = 0;
-    msgid[n++] = '<';
-    memcpy(msgid + n, ts, strlen(ts)); n += strlen(ts);
-    msgid[n++] = '.';
-    memcpy(msgid + n, num, strlen(num)); n += strlen(num);
-    memcpy(msgid + n, delay ? ".delay@" : ".bounce@", delay ? 7 : 8); n += delay ? 7 : 8;
-    left = cf.bouncehost.len < 80 ? cf.bouncehost.len : 80;
-    memcpy(msgid + n, cf.bouncehost.s, left); n += left;
-    msgid[n++] = '>';
-    msgid[n] = 0;
-  }
-  if (!stralloc_0(&cf.bouncehost)) goto closeout;
-  cf.bouncehost.len--;
-  ctx.from = from.s; ctx.host = cf.bouncehost.s; ctx.to = to.s; ctx.date = date;
-  ctx.arrival = arrival; ctx.msgid = msgid; ctx.boundary = boundary; ctx.dbl = dbl; ctx.delay = delay;
-  if (!send_dsn_head(&head, &ctx, blocks->s, blocks->len)) goto closeout;
-  if (!stralloc_cats(&head, "Return-Path: <") || !stralloc_catb(&head, sender.s, sender.len)
-      || !stralloc_cats(&head, ">\n")) goto closeout;
-  if (!qm_qq_start(&qq, 0, 0)) { log1("warning: unable to start qmail-queue, will try later\n"); goto closeout; }
-  qm_qq_put(&qq, head.s, head.len);
-  /* the original: its header whole (up to BOUNCE_HEADER_MAX), the body up to
-   * bouncemaxbytes */
-  {
-    char buf[8192];
-    int inhead = 1, bol = 1, cut = 0;
-    size_t hdr = 0, body = 0;
-    while (!cut) {
-      ssize_t r = fd_read(fd, buf, sizeof buf);
-      size_t i = 0;
-      if (r < 0) { qm_qq_abort(&qq); goto closeout; }
-      if (!r) break;
-      if (inhead) {
-        for (; i < (size_t)r; i++) {
-          char chr = buf[i];
-          if ((chr == '\n' && bol) || ++hdr > BOUNCE_HEADER_MAX) { inhead = 0; i++; break; }
-          bol = chr == '\n';
-        }
-        qm_qq_put(&qq, buf, i);
-      }
-      if (!inhead && i < (size_t)r) {
-        size_t rest = (size_t)r - i, room = cf.bouncemaxbytes - body;
-        if (rest > room) { rest = room; cut = 1; }
-        qm_qq_put(&qq, buf + i, rest);
-        body += rest;
-      }
-    }
-    head.len = 0;
-    if (!send_dsn_tail(&head, &ctx, cut)) { qm_qq_abort(&qq); goto closeout; }
-    qm_qq_put(&qq, head.s, head.len);
+  if (fd < 0 || fstat(fd, &sb) < 0) { log3("warning: unable to open ", path, "; will try again later"); goto out; }
+  memset(&d, 0, sizeof d);
+  d.kind = delay ? QM_DSN_DELAY : route == QM_DSN_TO_POSTMASTER ? QM_DSN_DOUBLE : QM_DSN_FAILURE;
+  d.mta = host.s;
+  d.from = from.s;
+  d.to = to.s;
+  d.sender = sender.s;
+  d.now = (time_t)t;
+  d.arrival = stat(qpath(path, "info", id, 1), &ib) == 0 ? ib.st_mtime : (time_t)t;
+  d.retry_until = delay ? d.arrival + (time_t)cf.lifetime : 0;
+  d.id = id;
+  d.salt = ((uint64_t)getpid() << 32) ^ ++dcount;
+  d.orig_size = (uint64_t)sb.st_size + rp.len;
+  d.maxbytes = cf.bouncemaxbytes;
+  d.rcpt = rc;
+  d.nrcpt = (size_t)nr;
+  g.fd = fd; g.pre = rp.s; g.prelen = rp.len; g.preoff = 0;
+  if (!qm_qq_start(&qq, 0, 0)) { log1("warning: unable to start qmail-queue, will try later\n"); goto out; }
+  if (!qm_dsn_write(&d, &bounce_put, &qq, &bounce_get, &g)) {
+    qm_qq_abort(&qq);
+    log1("warning: trouble writing bounce message, will try later\n");
+    goto out;
   }
   rcpt = to.s;
   if (qm_qq_finish(&qq, env_from, &rcpt, 1, &st)) {
@@ -673,16 +716,15 @@ static int inject_bounce(uint64_t id, stralloc const *blocks, int delay)
     } else send_log_bounce(&logsa, id, (uint64_t)qq.pid);
     logflush();
     ok = 1;
-  } else {
-    if (st.kind == 'D' && dbl) {
-      log3("triple bounce: discarding ", qpath(path, "bounce", id, 0), "");
-      ok = 1;
-    } else log1("warning: trouble injecting bounce message, will try later\n");
-  }
- closeout:
-  close(fd);
+  } else if (st.kind == 'D' && route == QM_DSN_TO_POSTMASTER) {
+    log3("triple bounce: discarding ", qpath(path, "bounce", id, 0), "");
+    ok = 1;
+  } else log1("warning: trouble injecting bounce message, will try later\n");
  out:
-  stralloc_free(&sender); stralloc_free(&head); stralloc_free(&to); stralloc_free(&from);
+  if (fd >= 0) close(fd);
+  free(rc);
+  stralloc_free(&sender); stralloc_free(&to); stralloc_free(&from); stralloc_free(&rp);
+  stralloc_free(&mtas); stralloc_free(&host);
   return ok;
 }
 
@@ -692,8 +734,9 @@ static void delay_notice(pass *p)
 {
   char path[QPATH_MAX];
   struct stat st;
-  if (stat(qpath(path, "info", p->id, 1), &st) < 0 || st.st_mode & S_IRGRP) return;
-  if (!p->sender.len || (p->sender.len == 4 && !memcmp(p->sender.s, "#@[]", 4))) return;
+  if (!p->delayed.len || stat(qpath(path, "info", p->id, 1), &st) < 0) return;
+  if (!qm_dsn_delay_due(p->sender.s, p->sender.len, (time_t)p->birth, (time_t)p->start,
+                        cf.delaywarning, (st.st_mode & S_IRGRP) != 0)) return;
   if (inject_bounce(p->id, &p->delayed, 1) && chmod(path, 0640) < 0)
     log3("warning: unable to mark ", path, "; a delay notice may be sent again");
 }
@@ -744,6 +787,16 @@ static void finish_message(uint64_t id)
   char path[QPATH_MAX];
   if (clean_dead) return;
   if (!bounce_flush(id)) { later_add(id); return; }
+  {
+    /* done before its preprocessing was made durable: todo/N goes first, so a
+     * crash from here on finds no todo/N whose mess/ is gone */
+    long i = pend_find(id);
+    if (i >= 0) {
+      pend_drop((size_t)i);
+      clean_batch(SEND_CLEAN_TODO, &id, 1);
+      if (clean_dead) return;
+    }
+  }
   send_log_end(&logsa, id);
   logflush();
   if (unlink(qpath(path, "info", id, 1)) < 0 && errno != ENOENT) {
@@ -808,7 +861,7 @@ static void todo_scan(void)
   if (!d) { log1("alert: unable to opendir todo, sleeping...\n"); td.next_scan = t + 10; return; }
   while ((de = readdir(d))) {
     uint64_t id;
-    if (!scanid(de->d_name, &id) || todo_failed_skip(id, t)) continue;
+    if (!scanid(de->d_name, &id) || todo_failed_skip(id, t) || pend_find(id) >= 0) continue;
     if (td.n == td.cap) {
       size_t cap = td.cap ? td.cap * 2 : 256;
       uint64_t *a = realloc(td.ids, cap * sizeof *a);
@@ -906,46 +959,60 @@ static int prep_one(prep *pp, stralloc *env, stralloc *buf[SEND_NCHAN], stralloc
   return -1;
 }
 
-/* One batch: write everything, then fsync the files (on ext4 the first commit
- * carries the others), then each directory touched once, then let qmail-clean
- * remove the todo entries. Nothing is removed before its replacement is durable. */
-static void todo_batch(void)
+/* Preprocessed entries whose info/, local/, remote/ files are written but not yet
+ * durable. Their todo/N stays until sync_pending has fsynced the files and their
+ * directories, so a crash before then preprocesses them again (a delivery may be
+ * repeated, none lost). Deliveries start at once; a message whose deliveries all end
+ * first never needs those fsyncs at all: finish_message removes its todo/N before
+ * anything else of it. The fsyncs of all entries still here are shared, once
+ * TODO_BATCH are waiting or the oldest has waited SYNC_DELAY_MS. */
+static prep pend[TODO_BATCH];
+static size_t npend;
+static tain pend_due;
+
+static long pend_find(uint64_t id)
 {
-  static prep pp[TODO_BATCH];
-  static stralloc env, b0, b1, addr;
-  stralloc *bufs[SEND_NCHAN] = { &b0, &b1 };
+  size_t i;
+  for (i = 0; i < npend; i++) if (pend[i].id == id) return (long)i;
+  return -1;
+}
+
+static void pend_drop(size_t i)
+{
+  size_t k;
+  for (k = 0; k < 3; k++) if (pend[i].fd[k] >= 0) close(pend[i].fd[k]);
+  pend[i] = pend[--npend];
+}
+
+static void pend_retry_later(void)
+{
+  tain d;
+  tain_now_g();
+  tain_from_millisecs(&d, TODO_RETRY * 1000);
+  tain_add_g(&pend_due, &d);
+}
+
+/* fsync the files (on ext4 the first commit carries the others), then each
+ * directory touched once, then let qmail-clean remove the todo entries. Nothing is
+ * removed before its replacement is durable; what fails stays for a later try. */
+static void sync_pending(void)
+{
   uint64_t done[TODO_BATCH];
-  unsigned char dirty[3][QM_SPLIT];
-  size_t n = 0, nd = 0, i, k;
+  unsigned char dirty[3][QM_SPLIT], bad[TODO_BATCH];
+  size_t nd = 0, i, k;
   char const *dirs[3] = { "info", "local", "remote" };
-  uint64_t t = now();
+  if (!npend || clean_dead) return;
   memset(dirty, 0, sizeof dirty);
-  while (td.pos < td.n && n < TODO_BATCH) {
-    pp[n].id = td.ids[td.pos++];
-    {
-      int r = prep_one(&pp[n], &env, bufs, &addr);
-      if (r > 0) n++;
-      else if (r < 0) todo_failed(pp[n].id);
-    }
-  }
-  for (i = 0; i < n; i++) {
-    int ok = 1;
-    for (k = 0; k < 3; k++) {
-      if (pp[i].fd[k] < 0) continue;
-      if (k == 0) {
-        struct stat st;
-        pp[i].birth = fstat(pp[i].fd[0], &st) == 0 ? (uint64_t)st.st_mtime : t;
+  for (i = 0; i < npend; i++) {
+    bad[i] = 0;
+    for (k = 0; k < 3; k++)
+      if (pend[i].fd[k] >= 0) {
+        if (fsync(pend[i].fd[k]) < 0) bad[i] = 1;
+        dirty[k][pend[i].id % QM_SPLIT] = 1;
       }
-      if (fsync(pp[i].fd[k]) < 0) ok = 0;
-      close(pp[i].fd[k]);
-      pp[i].fd[k] = -1;
-      dirty[k][pp[i].id % QM_SPLIT] = 1;
-    }
-    if (!ok) {
+    if (bad[i]) {
       char path[QPATH_MAX];
-      log3("warning: trouble fsyncing ", qpath(path, "info", pp[i].id, 1), "; will try again later");
-      todo_failed(pp[i].id);
-      pp[i].id = 0;
+      log3("warning: trouble fsyncing ", qpath(path, "info", pend[i].id, 1), "; will try again later");
     }
   }
   for (k = 0; k < 3; k++)
@@ -956,19 +1023,43 @@ static void todo_batch(void)
         if (!qm_queue_fsyncdir(dir)) {
           /* without this the entries may not survive a crash: keep every todo */
           log3("warning: trouble fsyncing ", dir, "; will try again later");
-          for (i = 0; i < n; i++) if (pp[i].id) todo_failed(pp[i].id);
+          pend_retry_later();
           return;
         }
       }
-  for (i = 0; i < n; i++) if (pp[i].id) done[nd++] = pp[i].id;
+  for (i = npend; i-- > 0; )
+    if (!bad[i]) { done[nd++] = pend[i].id; pend_drop(i); }
   clean_batch(SEND_CLEAN_TODO, done, nd);
-  if (clean_dead) return;
-  for (i = 0; i < n; i++) {
-    int c, any = 0;
-    if (!pp[i].id) continue;
+  if (npend) pend_retry_later();
+}
+
+/* Preprocesses todo entries into pend (room permitting) and starts their jobs. */
+static void todo_batch(void)
+{
+  static stralloc env, b0, b1, addr;
+  stralloc *bufs[SEND_NCHAN] = { &b0, &b1 };
+  uint64_t t = now();
+  if (npend == TODO_BATCH) sync_pending();
+  while (!clean_dead && td.pos < td.n && npend < TODO_BATCH) {
+    prep *pp = &pend[npend];
+    struct stat st;
+    int r, c, any = 0;
+    pp->id = td.ids[td.pos++];
+    if (pend_find(pp->id) >= 0) continue;
+    r = prep_one(pp, &env, bufs, &addr);
+    if (r < 0) todo_failed(pp->id);
+    if (r <= 0) continue;
+    pp->birth = fstat(pp->fd[0], &st) == 0 ? (uint64_t)st.st_mtime : t;
+    if (!npend) {
+      tain d;
+      tain_now_g();
+      tain_from_millisecs(&d, SYNC_DELAY_MS);
+      tain_add_g(&pend_due, &d);
+    }
+    npend++;
     for (c = 0; c < SEND_NCHAN; c++)
-      if (pp[i].has[c]) { job_push(c, pp[i].id, pp[i].birth, 0); any = 1; }
-    if (!any) finish_message(pp[i].id);
+      if (pp->has[c]) { job_push(c, pp->id, pp->birth, 0); any = 1; }
+    if (!any) finish_message(pend[npend - 1].id);
   }
 }
 
@@ -1147,6 +1238,8 @@ int main(void)
     int ix_trig, ix_in[SEND_NCHAN], ix_out[SEND_NCHAN];
     uint64_t t = now(), wake = t + SLEEP_MAX;
     tain deadline;
+    tain_now_g();
+    if (npend && (exitasap || !tain_future(&pend_due))) sync_pending();
     if (exitasap && !ch[0].busy && !ch[1].busy) shutdown_now();
     /* fairness: a bounded batch of todo per round, deliveries started around it */
     for (c = 0; c < SEND_NCHAN; c++) chan_fill(c, t);
@@ -1191,6 +1284,7 @@ int main(void)
     }
     tain_now_g();
     tain_addsec_g(&deadline, (int)(wake > t ? (wake - t > SLEEP_MAX ? SLEEP_MAX : wake - t) : 0));
+    if (npend && tain_less(&pend_due, &deadline)) deadline = pend_due;
     if (iopause_g(x, nx, &deadline) < 0) {
       if (errno != EINTR) { log1("warning: trouble in select\n"); sleep(1); }
       continue;

@@ -2,10 +2,14 @@
  * qmaild) and hands each message to qmail-queue. Reads control files and the
  * environment once, then runs the session state machine with a timeout on every
  * read and write. Writes nothing to disk; every network byte goes through
- * smtpd_session, which it trusts to bound its own memory. */
+ * smtpd_session, which it trusts to bound its own memory. Behind qmail-tlsd it
+ * speaks the control protocol of qmail-tls/PROTOCOL on fd 5; on submission it asks
+ * the checkpassword program in CHECKPASSWORD and never reads a password file. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <poll.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +26,9 @@
 #include "qm_control.h"
 #include "qm_exit.h"
 #include "qm_qq.h"
+#include "qm_tlsctl.h"
 #include "smtpd_access.h"
+#include "smtpd_sender.h"
 #include "smtpd_session.h"
 
 char const *PROG = "qmail-smtpd";
@@ -32,6 +38,8 @@ char const *PROG = "qmail-smtpd";
 #define SESSION_DEFAULT 3600    /* seconds a whole session may last */
 #define SESSION_MIN 10
 #define SESSION_MAX 604800
+#define CHECKPW_SECS 30         /* longest a checkpassword run may take */
+#define CHECKPW_INPUT_MAX 512   /* the checkpassword interface's limit */
 
 typedef struct ctx_s {
   char out[OUT_MAX];
@@ -44,6 +52,9 @@ typedef struct ctx_s {
   stralloc badmailfrom, badrcptto;
   qm_qq qq;
   char const *remoteip;
+  int tlsctl;                   /* qmail-tlsd's control descriptor, -1 without */
+  char const *checkpw;          /* CHECKPASSWORD */
+  stralloc locals, senders;     /* control/locals, control/submissionsenders */
 } ctx;
 
 static long long now_ms(void)
@@ -195,6 +206,127 @@ static void op_qq_abort(void *vc)
   qm_qq_abort(&c->qq);
 }
 
+/* Reads one control line from qmail-tlsd (timeout as for the client) and parses
+ * the report: 1 ok, 0 fail or anything else. */
+static int tls_report(ctx *c, qm_tlsreport *rep)
+{
+  char line[QM_TLSCTL_MAX];
+  size_t n = 0;
+  memset(rep, 0, sizeof *rep);
+  for (;;) {
+    ssize_t r;
+    long l = qm_tlsctl_line(line, n);
+    if (l > 0) return qm_tlsctl_parse_report(rep, line, (size_t)l - 1) == 1;
+    if (l < 0 || wait_fd(c, c->tlsctl, POLLIN) <= 0) return 0;
+    r = read(c->tlsctl, line + n, sizeof line - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return 0;
+    n += (size_t)r;
+  }
+}
+
+static int op_starttls(void *vc, char *proto, char *cipher)
+{
+  ctx *c = vc;
+  qm_tlsreport rep;
+  /* the 220 must be out before the helper switches: it sends it in plaintext */
+  if (!flush_out(c)) return 0;
+  if (allwrite(c->tlsctl, "starttls\n", 9) != 9) return 0;
+  if (!tls_report(c, &rep)) {
+    if (rep.peer[0]) {
+      char why[QM_TLSCTL_PEER_MAX + 1];
+      qm_tlsctl_sanitize(why, QM_TLSCTL_PEER_MAX, rep.peer, strlen(rep.peer), 0);
+      strerr_warnw2x("TLS failed: ", why);
+    }
+    return 0;
+  }
+  memcpy(proto, rep.proto, strlen(rep.proto) + 1);
+  memcpy(cipher, rep.cipher, strlen(rep.cipher) + 1);
+  return 1;
+}
+
+static void op_tlsplain(void *vc)
+{
+  ctx *c = vc;
+  /* the refusal first, then the release: the helper passes on what it held */
+  flush_out(c);
+  allwrite(c->tlsctl, "plain\n", 6);
+}
+
+static void sleep_ms(long ms)
+{
+  struct timespec ts;
+  ts.tv_sec = ms / 1000;
+  ts.tv_nsec = (ms % 1000) * 1000000L;
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) ;
+}
+
+/* Runs the checkpassword program with "user\0pass\0stamp\0" on fd 3 and "true"
+ * to exec on success. 1 right, 0 wrong, -1 could not tell. */
+static int op_checkpw(void *vc, char const *user, char const *pass, size_t passlen)
+{
+  ctx *c = vc;
+  char buf[CHECKPW_INPUT_MAX];
+  char const *argv[3];
+  size_t ulen = strlen(user), n = 0;
+  int p[2], st;
+  pid_t pid;
+  /* the stamp: a unique string, as for APOP; nothing checks it here */
+  char stamp[40];
+  unsigned long v = (unsigned long)getpid();
+  size_t k = 0;
+  stamp[k++] = '<';
+  do { stamp[k++] = (char)('0' + v % 10); v /= 10; } while (v && k < 20);
+  memcpy(stamp + k, "@qmail-smtpd>", 14);
+  k += 13;
+  if (ulen + passlen + k + 3 > sizeof buf) return 0;
+  memcpy(buf, user, ulen + 1); n = ulen + 1;
+  memcpy(buf + n, pass, passlen); n += passlen; buf[n++] = 0;
+  memcpy(buf + n, stamp, k + 1); n += k + 1;
+  if (pipe(p) < 0) { smtpd_auth_wipe(buf, sizeof buf); return -1; }
+  pid = fork();
+  if (pid < 0) { close(p[0]); close(p[1]); smtpd_auth_wipe(buf, sizeof buf); return -1; }
+  if (!pid) {
+    int nul = open("/dev/null", O_RDWR);
+    smtpd_auth_wipe(buf, sizeof buf);
+    close(p[1]);
+    /* the client's connection is none of its business */
+    if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0) _exit(111);
+    if (p[0] != 3) { if (dup2(p[0], 3) < 0) _exit(111); close(p[0]); }
+    argv[0] = c->checkpw; argv[1] = "true"; argv[2] = 0;
+    execv(c->checkpw, (char *const *)argv);
+    _exit(111);
+  }
+  close(p[0]);
+  /* at most 512 bytes: one write into an empty pipe never blocks */
+  /* a short write shows as a refusal from the program */
+  allwrite(p[1], buf, n);
+  smtpd_auth_wipe(buf, sizeof buf);
+  close(p[1]);
+  for (k = 0; k < CHECKPW_SECS * 100; k++) {
+    pid_t r = waitpid(pid, &st, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) return -1;
+    sleep_ms(10);
+  }
+  if (k == CHECKPW_SECS * 100) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    strerr_warnw1x("checkpassword timed out");
+    return -1;
+  }
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return 1;
+  /* a wrong password: qmail-checkpw itself waits a second before it says so */
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 1) return 0;
+  return -1;
+}
+
+static int op_senderok(void *vc, char const *user, char const *sender)
+{
+  ctx *c = vc;
+  return smtpd_sender_owned(user, sender, QM_BREAK, &c->locals, &c->senders);
+}
+
 /* Before the session exists: one reply, then exit. */
 static void die_reply(char const *line, char const *why)
 {
@@ -225,7 +357,8 @@ int main(int argc, char const *const *argv)
   stralloc me = STRALLOC_ZERO, greeting = STRALLOC_ZERO;
   unsigned long n;
   char const *x;
-  int r;
+  int r, implicit = 0;
+  char tlsproto[QM_TLSCTL_FIELD_MAX + 1], tlscipher[QM_TLSCTL_FIELD_MAX + 1];
   (void)argc;
   (void)argv;
 
@@ -261,6 +394,48 @@ int main(int argc, char const *const *argv)
     die_reply("421 4.3.0 unable to read controls\r\n", "read control/maxrcpt");
   cfg.maxrcpt = n;
 
+  /* TLS: qmail-tlsd in front passes its control descriptor */
+  c.tlsctl = -1;
+  x = getenv("QMAIL_TLSCTL");
+  if (x && *x) {
+    if (!qm_control_parseulong(&n, x, strlen(x)) || n > 1000 || fcntl((int)n, F_GETFD) < 0)
+      die_reply("421 4.3.0 TLS helper misconfigured\r\n", "use QMAIL_TLSCTL");
+    c.tlsctl = (int)n;
+    /* qmail-queue and checkpassword must not inherit it */
+    if (fcntl(c.tlsctl, F_SETFD, FD_CLOEXEC) < 0) die_reply("421 4.3.0 TLS helper misconfigured\r\n", "set FD_CLOEXEC");
+    x = getenv("QMAIL_TLSMODE");
+    if (x && !strcmp(x, "implicit")) {
+      qm_tlsreport rep;
+      if (!tls_report(&c, &rep)) {   /* the client's doing: qmail-tlsd logged why */
+        strerr_warnw1x("TLS handshake failed, no session");
+        return QM_EXIT_OK;
+      }
+      implicit = 1;
+      memcpy(tlsproto, rep.proto, strlen(rep.proto) + 1);
+      memcpy(tlscipher, rep.cipher, strlen(rep.cipher) + 1);
+    } else cfg.tls = 1;
+  }
+  x = getenv("TLSREQUIRED");
+  if (x) cfg.tlsrequired = *x && strcmp(x, "0");
+  else {
+    if (qm_control_readulong(&n, "control/tlsrequired", 0) < 0)
+      die_reply("421 4.3.0 unable to read controls\r\n", "read control/tlsrequired");
+    cfg.tlsrequired = n != 0;
+  }
+  if (cfg.tlsrequired && c.tlsctl < 0)   /* would refuse every message: say why */
+    strerr_warnw1x("TLS is required but no TLS helper runs in front: every MAIL gets 530");
+  x = getenv("SUBMISSION");
+  if (x && *x && strcmp(x, "0")) {
+    cfg.submission = 1;
+    c.checkpw = getenv("CHECKPASSWORD");
+    if (!c.checkpw || c.checkpw[0] != '/')
+      die_reply("421 4.3.0 authentication is not configured\r\n", "find CHECKPASSWORD (an absolute path)");
+    read_list(&c.locals, "control/locals", 0);
+    if (!c.locals.len && me.len && !stralloc_catb(&c.locals, me.s, me.len + 1))
+      die_reply("421 4.3.0 out of memory\r\n", "allocate");
+    read_list(&c.senders, "control/submissionsenders", 0);
+  }
+
   cfg.greeting = greeting.s;
   cfg.remoteip = c.remoteip;
   cfg.remotehost = env_or("TCPREMOTEHOST", "unknown");
@@ -281,8 +456,17 @@ int main(int argc, char const *const *argv)
   ops.qq_finish = &op_qq_finish;
   ops.qq_abort = &op_qq_abort;
   ops.extcmd = 0;
+  if (c.tlsctl >= 0) {
+    ops.starttls = &op_starttls;
+    ops.tlsplain = &op_tlsplain;
+  }
+  if (cfg.submission) {
+    ops.checkpw = &op_checkpw;
+    ops.senderok = &op_senderok;
+  }
 
   if (!smtpd_session_start(&s, &cfg, &ops)) return QM_EXIT_OK;
+  if (implicit) smtpd_session_tls(&s, tlsproto, tlscipher);
   for (;;) {
     ssize_t got;
     int w;
@@ -298,7 +482,10 @@ int main(int argc, char const *const *argv)
       smtpd_session_end(&s, 0);
       break;
     }
-    if (!smtpd_session_input(&s, in, (size_t)got)) {
+    r = smtpd_session_input(&s, in, (size_t)got);
+    /* the read may have held credentials (AUTH): keep no copy of them */
+    smtpd_auth_wipe(in, (size_t)got);
+    if (!r) {
       smtpd_session_end(&s, 0);
       break;
     }

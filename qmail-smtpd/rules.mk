@@ -1,11 +1,12 @@
 # qmail-smtpd/: the SMTP receiver, its pure units and their tests.
 PROGS += qmail-smtpd
-qmail-smtpd_SRCS := qmail-smtpd/qmail-smtpd.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_access.c
+qmail-smtpd_SRCS := qmail-smtpd/qmail-smtpd.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_auth.c qmail-smtpd/smtpd_access.c \
+  qmail-smtpd/smtpd_sender.c
 UNITS += test_smtpd_session test_smtpd_access
-test_smtpd_session_SRCS := tests/unit/test_smtpd_session.c qmail-smtpd/smtpd_session.c
+test_smtpd_session_SRCS := tests/unit/test_smtpd_session.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_auth.c
 test_smtpd_access_SRCS := tests/unit/test_smtpd_access.c qmail-smtpd/smtpd_access.c
 FUZZ += fuzz_smtpd_session
-fuzz_smtpd_session_SRCS := tests/fuzz/fuzz_smtpd_session.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_access.c
+fuzz_smtpd_session_SRCS := tests/fuzz/fuzz_smtpd_session.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_auth.c qmail-smtpd/smtpd_access.c
 
 # qmail-newrcpt: the recipients cdb, from the same decisions qmail-getpw and
 # qmail-local make.
@@ -14,3 +15,11 @@ PROGS += qmail-newrcpt
 qmail-newrcpt_SRCS := qmail-smtpd/qmail-newrcpt.c $(NEWRCPT_UNITS) qmail-local/newu_assign.c
 UNITS += test_newrcpt_map
 test_newrcpt_map_SRCS := tests/unit/test_newrcpt_map.c $(NEWRCPT_UNITS) qmail-smtpd/smtpd_access.c
+
+# AUTH decoding: unit test and fuzz harness.
+UNITS += test_smtpd_auth
+test_smtpd_auth_SRCS := tests/unit/test_smtpd_auth.c qmail-smtpd/smtpd_auth.c
+FUZZ += fuzz_smtpd_auth
+fuzz_smtpd_auth_SRCS := tests/fuzz/fuzz_smtpd_auth.c qmail-smtpd/smtpd_auth.c
+UNITS += test_smtpd_sender
+test_smtpd_sender_SRCS := tests/unit/test_smtpd_sender.c qmail-smtpd/smtpd_sender.c

@@ -1,5 +1,6 @@
 /* The SMTP server dialogue (RFC 5321 with PIPELINING, 8BITMIME, SIZE,
- * ENHANCEDSTATUSCODES, SMTPUTF8) as a state machine over client bytes. Trusts no
+ * ENHANCEDSTATUSCODES, SMTPUTF8, STARTTLS (RFC 3207) and AUTH PLAIN/LOGIN (RFC
+ * 4954) on submission) as a state machine over client bytes. Trusts no
  * client byte: lines are capped at SMTPD_LINE_MAX, controls and NUL are refused, a
  * message ends only at CRLF.CRLF and any bare CR or LF in it gets a 5xx after the
  * end. Must never queue a message before its final dot or report 250 unless the
@@ -16,6 +17,7 @@
 #include "smtpd_session.h"
 
 enum { D_BOL, D_DOT, D_DOTCR, D_MID, D_CR };
+enum { A_NONE, A_PLAIN, A_LOGIN_USER, A_LOGIN_PASS };
 
 /* --- replies -------------------------------------------------------------------- */
 
@@ -127,7 +129,7 @@ static size_t cat(char *out, size_t n, size_t max, char const *s)
 }
 
 size_t smtpd_received(char *out, size_t max, smtpd_config const *cfg, char const *helo,
-                      char const *proto, time_t t)
+                      char const *proto, char const *tls, char const *authuser, time_t t)
 {
   char host[SMTPD_HELO_MAX + 1], h[SMTPD_HELO_MAX + 1], info[SMTPD_HELO_MAX + 1];
   char ip[SMTPD_HELO_MAX + 1], by[SMTPD_HELO_MAX + 1], date[40];
@@ -157,6 +159,26 @@ size_t smtpd_received(char *out, size_t max, smtpd_config const *cfg, char const
   n = cat(out, n, max, by);
   n = cat(out, n, max, " with ");
   n = cat(out, n, max, proto);
+  if (tls) {
+    char tl[2 * SMTPD_TLSFIELD_MAX + 2];
+    size_t k;
+    /* OpenSSL names use '_' and '-'; nothing may end the comment early */
+    for (k = 0; tls[k] && k < sizeof tl - 1; k++) {
+      unsigned char c = (unsigned char)tls[k];
+      tl[k] = (c >= 32 && c < 127 && c != '(' && c != ')' && c != '\\') ? (char)c : '?';
+    }
+    tl[k] = 0;
+    n = cat(out, n, max, " (");
+    n = cat(out, n, max, tl);
+    n = cat(out, n, max, ")");
+  }
+  if (authuser) {
+    char u[SMTPD_AUTH_USER_MAX + 1];
+    smtpd_sanitize(u, SMTPD_AUTH_USER_MAX, authuser);
+    n = cat(out, n, max, " (authenticated as ");
+    n = cat(out, n, max, u);
+    n = cat(out, n, max, ")");
+  }
   n = cat(out, n, max, "; ");
   n = cat(out, n, max, date);
   n = cat(out, n, max, "\n");
@@ -202,6 +224,7 @@ int smtpd_session_start(smtpd_session *s, smtpd_config const *cfg, smtpd_ops con
 
 void smtpd_session_free(smtpd_session *s)
 {
+  smtpd_auth_wipe(&s->cred, sizeof s->cred);
   stralloc_free(&s->rcpts);
 }
 
@@ -252,6 +275,12 @@ static int helo_ok(char const *arg, size_t len)
   return 1;
 }
 
+/* AUTH is offered on submission, over TLS, until it succeeded. */
+static int auth_offered(smtpd_session const *s)
+{
+  return s->cfg->submission && s->ops->checkpw && s->tls && !s->authuser[0];
+}
+
 static int cmd_helo(smtpd_session *s, int esmtp, char const *arg, size_t len)
 {
   char buf[64];
@@ -269,6 +298,8 @@ static int cmd_helo(smtpd_session *s, int esmtp, char const *arg, size_t len)
   if (!smtpd_session_reply(s, "250-8BITMIME")) return 0;
   buf[put_uint(buf, (unsigned long)s->cfg->databytes, 1)] = 0;
   if (!reply4(s, "250-SIZE ", buf, 0, 0)) return 0;
+  if (s->cfg->tls && s->ops->starttls && !s->tls && !smtpd_session_reply(s, "250-STARTTLS")) return 0;
+  if (auth_offered(s) && !smtpd_session_reply(s, "250-AUTH PLAIN LOGIN")) return 0;
   for (i = 0; i < SMTPD_EHLO_EXTRA_MAX && s->cfg->ehlo_extra[i]; i++)
     if (!reply4(s, "250-", s->cfg->ehlo_extra[i], 0, 0)) return 0;
   if (!smtpd_session_reply(s, "250-ENHANCEDSTATUSCODES")) return 0;
@@ -331,6 +362,14 @@ static int cmd_mail(smtpd_session *s, char const *arg, size_t len)
   char logbuf[QM_ADDR_PATH_MAX + 64];
   if (!s->helo) return smtpd_session_reply(s, "503 5.5.1 send HELO or EHLO first");
   if (s->mail) return smtpd_session_reply(s, "503 5.5.1 nested MAIL command");
+  if (s->cfg->tlsrequired && !s->tls) {
+    logline(s, "reject reason=tls-required");
+    return smtpd_session_reply(s, "530 5.7.0 must issue a STARTTLS command first");
+  }
+  if (s->cfg->submission && !s->authuser[0]) {
+    logline(s, "reject reason=auth-required");
+    return smtpd_session_reply(s, "530 5.7.0 authentication required");
+  }
   path = after_prefix(arg, len, "FROM:", &rest);
   if (!path) return syntax_error(s, "501 5.5.4 syntax: MAIL FROM:<address>");
   if (qm_addr_parse(&a, QM_ADDR_NULL_OK | QM_ADDR_UTF8, path, rest, &used) < 0)
@@ -369,6 +408,19 @@ static int cmd_mail(smtpd_session *s, char const *arg, size_t len)
       logsafe(logbuf + 31, 200, a.addr);
       logline(s, logbuf);
       return smtpd_session_reply(s, "553 5.7.1 sorry, your envelope sender is in my badmailfrom list");
+    }
+  }
+  if (s->authuser[0] && s->ops->senderok) {
+    r = s->ops->senderok(s->ops->ctx, s->authuser, a.addr);
+    if (r < 0) return smtpd_session_reply(s, "451 4.3.0 unable to check the sender, try again later");
+    if (!r) {
+      size_t k;
+      memcpy(logbuf, "reject reason=sender-not-owned user=", 36);
+      k = 36 + logsafe(logbuf + 36, SMTPD_AUTH_USER_MAX, s->authuser);
+      memcpy(logbuf + k, " from=", 6);
+      logsafe(logbuf + k + 6, 200, a.addr);
+      logline(s, logbuf);
+      return smtpd_session_reply(s, "553 5.7.1 sender address not owned by the authenticated user");
     }
   }
   memcpy(s->sender, a.addr, a.len + 1);
@@ -419,7 +471,9 @@ static int cmd_rcpt(smtpd_session *s, char const *arg, size_t len)
   }
   memcpy(addr, a.addr, a.len + 1);
   alen = a.len;
-  if (s->cfg->relayclient) {
+  if (s->authuser[0] && !s->cfg->relayclient) {
+    /* an authenticated user relays like a RELAYCLIENT without a suffix */
+  } else if (s->cfg->relayclient) {
     size_t k = strlen(s->cfg->relayclient);
     if (k > QM_ADDR_PATH_MAX - alen) return syntax_error(s, "501 5.1.3 address too long");
     memcpy(addr + alen, s->cfg->relayclient, k + 1);
@@ -452,7 +506,7 @@ static int cmd_rcpt(smtpd_session *s, char const *arg, size_t len)
 
 static int cmd_data(smtpd_session *s, size_t arglen)
 {
-  char rec[1536];
+  char rec[1536], pbuf[16], tls[2 * SMTPD_TLSFIELD_MAX + 2];
   size_t n;
   char const *proto;
   if (arglen) return syntax_error(s, "501 5.5.4 DATA takes no argument");
@@ -472,11 +526,190 @@ static int cmd_data(smtpd_session *s, size_t arglen)
   s->bytes = 0;
   s->chunklen = 0;
   s->dstate = D_BOL;
-  proto = s->utf8 ? "UTF8SMTP" : s->helo == 2 ? "ESMTP" : "SMTP";
-  n = smtpd_received(rec, sizeof rec, s->cfg, s->heloname, proto, s->ops->now(s->ops->ctx));
+  proto = s->helo != 2 ? "SMTP" : s->utf8 ? "UTF8SMTP" : "ESMTP";
+  if (s->helo == 2) {   /* RFC 3848 and 6531: S for TLS, A for AUTH */
+    size_t k = strlen(proto);
+    memcpy(pbuf, proto, k);
+    if (s->tls) pbuf[k++] = 'S';
+    if (s->authuser[0]) pbuf[k++] = 'A';
+    pbuf[k] = 0;
+    proto = pbuf;
+  }
+  if (s->tls) {
+    size_t k = strlen(s->tlsproto);
+    memcpy(tls, s->tlsproto, k);
+    tls[k] = ' ';
+    memcpy(tls + k + 1, s->tlscipher, strlen(s->tlscipher) + 1);
+  }
+  n = smtpd_received(rec, sizeof rec, s->cfg, s->heloname, proto, s->tls ? tls : 0,
+                     s->authuser[0] ? s->authuser : 0, s->ops->now(s->ops->ctx));
   if (!s->ops->qq_put(s->ops->ctx, rec, n)) s->qqfailed = 1;
   s->phase = SMTPD_DATA;
   return smtpd_session_reply(s, "354 go ahead, end with <CRLF>.<CRLF>");
+}
+
+/* --- STARTTLS and AUTH ----------------------------------------------------------- */
+
+static void copy_field(char *out, char const *in)
+{
+  size_t n = 0;
+  for (; in && *in && n < SMTPD_TLSFIELD_MAX; in++) {
+    unsigned char c = (unsigned char)*in;
+    out[n++] = (c > 32 && c < 127) ? (char)c : '_';
+  }
+  out[n] = 0;
+}
+
+void smtpd_session_tls(smtpd_session *s, char const *proto, char const *cipher)
+{
+  s->tls = 1;
+  copy_field(s->tlsproto, proto);
+  copy_field(s->tlscipher, cipher);
+}
+
+static int starttls_refused(smtpd_session *s, int syntax, char const *line)
+{
+  int r = syntax ? syntax_error(s, line) : smtpd_session_reply(s, line);
+  if (s->ops->tlsplain) s->ops->tlsplain(s->ops->ctx);
+  return r;
+}
+
+static int cmd_starttls(smtpd_session *s, size_t arglen)
+{
+  char proto[SMTPD_TLSFIELD_MAX + 1], cipher[SMTPD_TLSFIELD_MAX + 1];
+  char line[2 * SMTPD_TLSFIELD_MAX + 32];
+  size_t n;
+  if (s->tls) return starttls_refused(s, 0, "503 5.5.1 TLS already active");
+  if (arglen) return starttls_refused(s, 1, "501 5.5.4 STARTTLS takes no argument");
+  if (!smtpd_session_reply(s, "220 2.0.0 Ready to start TLS")) return 0;
+  proto[0] = cipher[0] = 0;
+  if (!s->ops->starttls(s->ops->ctx, proto, cipher)) {
+    logline(s, "drop reason=tls-failed");
+    s->phase = SMTPD_CLOSED;
+    return 0;
+  }
+  proto[SMTPD_TLSFIELD_MAX] = cipher[SMTPD_TLSFIELD_MAX] = 0;
+  smtpd_session_tls(s, proto, cipher);
+  /* RFC 3207 4.2: forget everything learnt in plaintext; the client starts over */
+  s->helo = 0;
+  s->heloname[0] = 0;
+  reset_transaction(s);
+  s->dropinput = 1;
+  n = 0;
+  n = cat(line, n, sizeof line, "tls proto=");
+  n = cat(line, n, sizeof line, s->tlsproto);
+  n = cat(line, n, sizeof line, " cipher=");
+  cat(line, n, sizeof line, s->tlscipher);
+  logline(s, line);
+  return 1;
+}
+
+static void auth_log(smtpd_session *s, char const *what, char const *user)
+{
+  char line[SMTPD_AUTH_USER_MAX + 64];
+  size_t n = cat(line, 0, sizeof line, what);
+  n = cat(line, n, sizeof line, " user=");
+  logsafe(line + n, SMTPD_AUTH_USER_MAX, user);
+  logline(s, line);
+}
+
+static void auth_clear(smtpd_session *s)
+{
+  smtpd_auth_wipe(&s->cred, sizeof s->cred);
+  s->authstate = A_NONE;
+}
+
+/* The credentials are complete: ask, wipe, answer. */
+static int auth_check(smtpd_session *s)
+{
+  int r = s->ops->checkpw(s->ops->ctx, s->cred.user, s->cred.pass, s->cred.passlen);
+  char user[SMTPD_AUTH_USER_MAX + 1];
+  memcpy(user, s->cred.user, s->cred.userlen + 1);
+  auth_clear(s);
+  if (r > 0) {
+    memcpy(s->authuser, user, strlen(user) + 1);
+    auth_log(s, "auth ok", user);
+    return smtpd_session_reply(s, "235 2.7.0 authentication successful");
+  }
+  if (r < 0) {
+    auth_log(s, "auth defer", user);
+    return smtpd_session_reply(s, "454 4.7.0 temporary authentication failure");
+  }
+  auth_log(s, "auth fail", user);
+  if (!smtpd_session_reply(s, "535 5.7.8 authentication credentials invalid")) return 0;
+  if (++s->authfails >= SMTPD_AUTH_FAILS_MAX) {
+    smtpd_session_reply(s, "421 4.7.0 too many authentication failures, closing connection");
+    logline(s, "drop reason=auth-failures");
+    s->phase = SMTPD_CLOSED;
+    return 0;
+  }
+  return 1;
+}
+
+/* One base64 response for the exchange in state. */
+static int auth_step(smtpd_session *s, int state, char const *b64, size_t len)
+{
+  unsigned char buf[SMTPD_AUTH_RESP_MAX];
+  size_t n = 0;
+  int r = 1;
+  s->authstate = A_NONE;
+  if (len == 1 && b64[0] == '*') {
+    auth_clear(s);
+    return smtpd_session_reply(s, "501 5.0.0 authentication cancelled");
+  }
+  if (!(len == 1 && b64[0] == '=')      /* "=": an empty initial response */
+      && (len > SMTPD_AUTH_B64_MAX || smtpd_b64_decode(buf, sizeof buf, &n, b64, len) < 0)) {
+    auth_clear(s);
+    return syntax_error(s, "501 5.5.2 cannot decode the response");
+  }
+  switch (state) {
+  case A_PLAIN:
+    r = smtpd_auth_plain(&s->cred, buf, n);
+    break;
+  case A_LOGIN_USER:
+    if (smtpd_auth_user_ok((char const *)buf, n)) {
+      memcpy(s->cred.user, buf, n);
+      s->cred.user[n] = 0;
+      s->cred.userlen = n;
+      s->authstate = A_LOGIN_PASS;
+      return smtpd_session_reply(s, "334 UGFzc3dvcmQ6");     /* "Password:" */
+    }
+    r = -1;
+    break;
+  default:
+    r = smtpd_auth_setpass(&s->cred, buf, n);
+  }
+  smtpd_auth_wipe(buf, sizeof buf);
+  if (r < 0) {
+    auth_clear(s);
+    return syntax_error(s, "501 5.5.2 malformed credentials");
+  }
+  return auth_check(s);
+}
+
+static int cmd_auth(smtpd_session *s, char const *arg, size_t len)
+{
+  size_t mlen = 0;
+  char const *init = 0;
+  size_t ilen = 0;
+  if (!s->tls) return smtpd_session_reply(s, "538 5.7.11 encryption required: send STARTTLS first");
+  if (s->helo != 2) return smtpd_session_reply(s, "503 5.5.1 send EHLO first");
+  if (s->authuser[0]) return smtpd_session_reply(s, "503 5.5.1 already authenticated");
+  if (s->mail) return smtpd_session_reply(s, "503 5.5.1 AUTH not permitted during a mail transaction");
+  while (mlen < len && arg[mlen] != ' ') mlen++;
+  if (mlen < len) { init = arg + mlen + 1; ilen = len - mlen - 1; }
+  if (mlen == 5 && !strncasecmp(arg, "PLAIN", 5)) {
+    if (init) return auth_step(s, A_PLAIN, init, ilen);
+    s->authstate = A_PLAIN;
+    return smtpd_session_reply(s, "334 ");
+  }
+  if (mlen == 5 && !strncasecmp(arg, "LOGIN", 5)) {
+    if (init) return auth_step(s, A_LOGIN_USER, init, ilen);
+    s->authstate = A_LOGIN_USER;
+    return smtpd_session_reply(s, "334 VXNlcm5hbWU6");        /* "Username:" */
+  }
+  if (!mlen) return syntax_error(s, "501 5.5.4 syntax: AUTH mechanism [initial-response]");
+  return smtpd_session_reply(s, "504 5.5.4 unrecognized authentication type");
 }
 
 static int command(smtpd_session *s, char *line, size_t len)
@@ -503,6 +736,8 @@ static int command(smtpd_session *s, char *line, size_t len)
     if (!smtpd_session_reply(s, "214-2.0.0 This is qmail-smtpd; commands: HELO EHLO MAIL RCPT DATA")) return 0;
     return smtpd_session_reply(s, "214 2.0.0 RSET NOOP VRFY HELP QUIT; see RFC 5321");
   }
+  if (is_verb(verb, vlen, "STARTTLS") && s->cfg->tls && s->ops->starttls) return cmd_starttls(s, alen);
+  if (is_verb(verb, vlen, "AUTH") && s->cfg->submission && s->ops->checkpw) return cmd_auth(s, arg, alen);
   if (is_verb(verb, vlen, "QUIT")) {
     reply4(s, "221 2.0.0 ", s->cfg->greeting, 0, 0);
     s->phase = SMTPD_CLOSED;
@@ -525,6 +760,19 @@ static int line_done(smtpd_session *s)
   size_t len = s->linelen, i;
   s->linelen = 0;
   if (len && s->line[len - 1] == '\r') len--;
+  if (s->authstate || (len >= 5 && !strncasecmp(s->line, "AUTH ", 5))) {
+    /* the line carries credentials: answer it, then leave no copy behind */
+    int r;
+    if (s->authstate) r = auth_step(s, s->authstate, s->line, len);
+    else {
+      for (i = 0; i < len; i++)
+        if ((unsigned char)s->line[i] < 32 || s->line[i] == 127) break;
+      s->line[len] = 0;
+      r = i < len ? syntax_error(s, "500 5.5.2 bad characters in command") : command(s, s->line, len);
+    }
+    smtpd_auth_wipe(s->line, sizeof s->line);
+    return r;
+  }
   for (i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s->line[i];
     if (c < 32 || c == 127) return syntax_error(s, "500 5.5.2 bad characters in command");
@@ -768,6 +1016,12 @@ int smtpd_session_input(smtpd_session *s, char const *buf, size_t len)
       if (nl) {
         i++;
         if (!line_done(s)) return 0;
+        if (s->dropinput) {
+          /* TLS began after this line: what followed it in the same read was sent
+           * in plaintext before the handshake (CVE-2011-0411) and is not ours */
+          s->dropinput = 0;
+          return s->phase != SMTPD_CLOSED;
+        }
       }
     }
   }

@@ -14,6 +14,7 @@
 
 #include "qm_addr.h"
 #include "qm_qq.h"
+#include "smtpd_auth.h"
 
 #define SMTPD_LINE_MAX 2048       /* command line with its CRLF (RFC 5321 asks >= 512) */
 #define SMTPD_DISCARD_MAX 16384   /* an overlong line is skipped up to this, then drop */
@@ -27,6 +28,8 @@
 #define SMTPD_CHUNK 8192          /* message bytes handed to the queue at once */
 #define SMTPD_REPLY_MAX 1024      /* one reply line */
 #define SMTPD_EHLO_EXTRA_MAX 8    /* extension lines a later layer may add */
+#define SMTPD_TLSFIELD_MAX 64     /* TLS protocol or cipher name as reported */
+#define SMTPD_AUTH_FAILS_MAX 3    /* failed AUTH attempts before 421 */
 
 typedef struct smtpd_session_s smtpd_session;
 
@@ -58,6 +61,18 @@ typedef struct smtpd_ops_s {
   /* A verb the session does not know (STARTTLS, AUTH, ...): 1 handled (it replied),
    * 0 unknown. May be null. */
   int (*extcmd)(void *ctx, smtpd_session *s, char const *verb, char const *arg, size_t arglen);
+  /* STARTTLS (cfg->tls): "220 Ready" is in the reply buffer. Send it, have the TLS
+   * helper switch, fill proto and cipher (SMTPD_TLSFIELD_MAX + 1 bytes each). 1 TLS
+   * is up, 0 it failed: the session ends. */
+  int (*starttls)(void *ctx, char *proto, char *cipher);
+  /* A STARTTLS was refused: send the reply, let the helper release what it holds. */
+  void (*tlsplain)(void *ctx);
+  /* AUTH: checks user and password (checkpassword). 1 right, 0 wrong, -1 could not
+   * check. The session wipes the password after the call. */
+  int (*checkpw)(void *ctx, char const *user, char const *pass, size_t passlen);
+  /* Submission: may this authenticated user use this envelope sender (as given,
+   * "" for <>)? 1 yes, 0 no, -1 temporary failure. */
+  int (*senderok)(void *ctx, char const *user, char const *sender);
 } smtpd_ops;
 
 typedef struct smtpd_config_s {
@@ -70,6 +85,9 @@ typedef struct smtpd_config_s {
   uint64_t databytes;         /* 0: no limit */
   unsigned long maxrcpt;      /* taken into [SMTPD_RCPT_MIN, SMTPD_RCPT_MAX] */
   char const *ehlo_extra[SMTPD_EHLO_EXTRA_MAX];   /* more EHLO keywords, 0-ended */
+  int tls;                    /* a TLS helper is in front: STARTTLS can be offered */
+  int tlsrequired;            /* MAIL before TLS is refused (530) */
+  int submission;             /* AUTH after TLS; MAIL needs AUTH; AUTH users relay */
 } smtpd_config;
 
 enum smtpd_phase { SMTPD_CMD, SMTPD_DATA, SMTPD_CLOSED };
@@ -84,6 +102,15 @@ struct smtpd_session_s {
   char line[SMTPD_LINE_MAX + 1];
   size_t linelen;
   size_t discard;             /* bytes skipped of an overlong line; 0 when not */
+  int dropinput;              /* after STARTTLS: the rest of this input is plaintext */
+  /* TLS and AUTH */
+  int tls;                    /* the session runs over TLS */
+  char tlsproto[SMTPD_TLSFIELD_MAX + 1];
+  char tlscipher[SMTPD_TLSFIELD_MAX + 1];
+  int authstate;              /* 0, or the AUTH response awaited */
+  unsigned authfails;
+  char authuser[SMTPD_AUTH_USER_MAX + 1];   /* "" until AUTH succeeded */
+  smtpd_authcred cred;        /* LOGIN between its two steps; wiped after use */
   /* HELO state */
   int helo;                   /* 0 none, 1 HELO, 2 EHLO */
   char heloname[SMTPD_HELO_MAX + 1];
@@ -122,6 +149,9 @@ int smtpd_session_input(smtpd_session *s, char const *buf, size_t len);
 #define SMTPD_END_SESSIONTIME 2
 void smtpd_session_end(smtpd_session *s, int timeout);
 void smtpd_session_free(smtpd_session *s);
+/* The connection runs over TLS from the start (implicit TLS, port 465): call after
+ * smtpd_session_start, before input. Values are copied, capped and sanitized. */
+void smtpd_session_tls(smtpd_session *s, char const *proto, char const *cipher);
 /* Sends one reply line (CRLF added); for ops->extcmd. 1 ok, 0 client gone. */
 int smtpd_session_reply(smtpd_session *s, char const *line);
 
@@ -131,8 +161,9 @@ size_t smtpd_sanitize(char *out, size_t max, char const *in);
 /* "d Mon yyyy hh:mm:ss -0000" for t in UTC; returns the length (< 40). */
 size_t smtpd_date(char *out, time_t t);
 /* The Received line of qmail's form, with "with <proto>", into out (NUL-ended);
- * returns its length. */
+ * returns its length. tls ("PROTO CIPHER") and authuser, when not null, add the
+ * comments "(PROTO CIPHER)" and "(authenticated as USER)" after the protocol. */
 size_t smtpd_received(char *out, size_t max, smtpd_config const *cfg, char const *helo,
-                      char const *proto, time_t t);
+                      char const *proto, char const *tls, char const *authuser, time_t t);
 
 #endif

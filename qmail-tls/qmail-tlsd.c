@@ -1,7 +1,7 @@
 /* qmail-tlsd: the suite's only TLS process. Loads certificates and keys as root,
  * starts the served program under its own account on a socketpair, becomes qmailt
  * and non-dumpable, then relays between the TLS connection and that program (see
- * PROTOCOL). Trusts the served program's control requests only as far as tlsd_ctl
+ * PROTOCOL). Trusts the served program's control requests only as far as qm_tlsctl
  * parses them; never hands the served program a key, a TLS record, or a byte the
  * peer sent before the handshake. */
 #include <errno.h>
@@ -31,7 +31,7 @@
 
 #include "qm_conf.h"
 #include "qm_exit.h"
-#include "tlsd_ctl.h"
+#include "qm_tlsctl.h"
 #include "tlsd_plain.h"
 
 #define USAGE "qmail-tlsd -s [-i] [-R] -c cert -k key [-c cert -k key ...] [-u user] [-t user] [-h secs] -- prog...\n" \
@@ -61,7 +61,7 @@ struct relay {
   long holdstart;
   int rdwant, wrwant;            /* poll events SSL_read / SSL_write asked for */
   tlsd_plain scan;
-  char ctlbuf[TLSD_CTL_MAX];
+  char ctlbuf[QM_TLSCTL_MAX];
   size_t ctllen;
   int ctlfd;                     /* a descriptor that came with a client request */
 };
@@ -130,8 +130,8 @@ static char const *sslerr(char *buf, size_t n, char const *what)
 
 static void logfail(char const *what, char const *why)
 {
-  char safe[TLSD_PEER_MAX + 1];
-  tlsd_sanitize(safe, TLSD_PEER_MAX, why, strlen(why), 1);
+  char safe[QM_TLSCTL_PEER_MAX + 1];
+  qm_tlsctl_sanitize(safe, QM_TLSCTL_PEER_MAX, why, strlen(why), 1);
   strerr_warnw("pid=", pidstr, " ", what, ": ", safe);
 }
 
@@ -267,22 +267,22 @@ static void subject(char *out, size_t max, X509 *c)
   if (!b) return;
   X509_NAME_print_ex(b, X509_get_subject_name(c), 0, XN_FLAG_RFC2253);
   n = BIO_get_mem_data(b, &p);
-  if (n > 0) tlsd_sanitize(out, max, p, (size_t)n, 1);
+  if (n > 0) qm_tlsctl_sanitize(out, max, p, (size_t)n, 1);
   BIO_free(b);
 }
 
 static void report(int ctl, SSL *ssl, char const *mode, char const *verified, int passfd)
 {
-  char line[TLSD_CTL_MAX], peer[TLSD_PEER_MAX + 1], sni[TLSD_NAME_MAX + 1];
+  char line[QM_TLSCTL_MAX], peer[QM_TLSCTL_PEER_MAX + 1], sni[QM_TLSCTL_NAME_MAX + 1];
   char const *proto = SSL_get_version(ssl);
   char const *cipher = SSL_get_cipher_name(ssl);
   X509 *c = SSL_get1_peer_certificate(ssl);
   size_t n;
-  subject(peer, TLSD_PEER_MAX, c);
+  subject(peer, QM_TLSCTL_PEER_MAX, c);
   X509_free(c);
-  n = tlsd_ctl_report(line, proto, cipher, verified, peer);
+  n = qm_tlsctl_report(line, proto, cipher, verified, peer);
   if (!sni_seen) strcpy(sni, "-");
-  else tlsd_sanitize(sni, TLSD_NAME_MAX, sni_seen, strlen(sni_seen), 0);
+  else qm_tlsctl_sanitize(sni, QM_TLSCTL_NAME_MAX, sni_seen, strlen(sni_seen), 0);
   line[n - 1] = 0;
   strerr_warni("pid=", pidstr, " tls=", mode, " sni=", sni, " ", line);
   line[n - 1] = '\n';
@@ -291,8 +291,8 @@ static void report(int ctl, SSL *ssl, char const *mode, char const *verified, in
 
 static void refuse(int ctl, char const *what, char const *why)
 {
-  char line[TLSD_CTL_MAX];
-  size_t n = tlsd_ctl_fail(line, why);
+  char line[QM_TLSCTL_MAX];
+  size_t n = qm_tlsctl_fail(line, why);
   logfail(what, why);
   send_all(ctl, line, n, -1);
 }
@@ -395,16 +395,16 @@ static int server_ctl(struct relay *r, char const *mode, int reqcert)
   if (!n) { r->ctleof = 1; return 1; }
   r->ctllen += (size_t)n;
   for (;;) {
-    tlsd_req q;
-    long l = tlsd_ctl_line(r->ctlbuf, r->ctllen);
+    qm_tlsreq q;
+    long l = qm_tlsctl_line(r->ctlbuf, r->ctllen);
     if (!l) return 1;
-    if (l < 0 || tlsd_ctl_parse(&q, r->ctlbuf, (size_t)l - 1) < 0 || q.client) {
+    if (l < 0 || qm_tlsctl_parse(&q, r->ctlbuf, (size_t)l - 1) < 0 || q.client) {
       refuse(r->ctl, "control", "malformed request");
       return 0;
     }
     memmove(r->ctlbuf, r->ctlbuf + l, r->ctllen - (size_t)l);
     r->ctllen -= (size_t)l;
-    if (q.kind == TLSD_REQ_PLAIN) {
+    if (q.kind == QM_TLSREQ_PLAIN) {
       if (r->hold) { r->hold = 0; rescan(r); }
     } else if (r->ssl) {
       refuse(r->ctl, "control", "TLS already active");
@@ -515,10 +515,10 @@ static int status(pid_t pid)
 /* --- client mode -------------------------------------------------------------------- */
 
 /* Reads one request and the descriptor that came with it: 1, 0 on EOF, -1 bad. */
-static int client_request(struct relay *r, tlsd_req *q)
+static int client_request(struct relay *r, qm_tlsreq *q)
 {
   for (;;) {
-    long l = tlsd_ctl_line(r->ctlbuf, r->ctllen);
+    long l = qm_tlsctl_line(r->ctlbuf, r->ctllen);
     struct msghdr m;
     struct iovec v;
     union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } c;
@@ -526,7 +526,7 @@ static int client_request(struct relay *r, tlsd_req *q)
     ssize_t n;
     if (l < 0) return -1;
     if (l > 0) {
-      int ok = tlsd_ctl_parse(q, r->ctlbuf, (size_t)l - 1) > 0 && q->client;
+      int ok = qm_tlsctl_parse(q, r->ctlbuf, (size_t)l - 1) > 0 && q->client;
       memmove(r->ctlbuf, r->ctlbuf + l, r->ctllen - (size_t)l);
       r->ctllen -= (size_t)l;
       return ok ? 1 : -1;
@@ -561,13 +561,13 @@ static int pin_matches(SSL *ssl, unsigned char const *pin)
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int mdlen = 0;
   X509 *c = SSL_get1_peer_certificate(ssl);
-  int ok = c && X509_digest(c, EVP_sha256(), md, &mdlen) && mdlen == TLSD_PIN_LEN
-           && !CRYPTO_memcmp(md, pin, TLSD_PIN_LEN);
+  int ok = c && X509_digest(c, EVP_sha256(), md, &mdlen) && mdlen == QM_TLSCTL_PIN_LEN
+           && !CRYPTO_memcmp(md, pin, QM_TLSCTL_PIN_LEN);
   X509_free(c);
   return ok;
 }
 
-static void client_session(struct relay *r, tlsd_req const *q)
+static void client_session(struct relay *r, qm_tlsreq const *q)
 {
   char e[256];
   int sp[2];
@@ -587,7 +587,7 @@ static void client_session(struct relay *r, tlsd_req const *q)
     refuse(r->ctl, "set up TLS", sslerr(e, sizeof e, "SSL_new"));
     goto done;
   }
-  if (q->verify == TLSD_VERIFY_CA) {
+  if (q->verify == QM_TLSVERIFY_CA) {
     SSL_set_verify(r->ssl, SSL_VERIFY_PEER, 0);
     SSL_set_hostflags(r->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
     if (!SSL_set1_host(r->ssl, q->name)) { refuse(r->ctl, "set up TLS", "host name"); goto done; }
@@ -599,7 +599,7 @@ static void client_session(struct relay *r, tlsd_req const *q)
            : v != X509_V_OK ? X509_verify_cert_error_string(v) : sslerr(e, sizeof e, "connection closed"));
     goto done;
   }
-  if (q->verify == TLSD_VERIFY_PIN && !pin_matches(r->ssl, q->pin)) {
+  if (q->verify == QM_TLSVERIFY_PIN && !pin_matches(r->ssl, q->pin)) {
     refuse(r->ctl, "verify", "certificate fingerprint does not match");
     goto done;
   }
@@ -731,7 +731,7 @@ int main(int argc, char const *const *argv)
     if (nul > 1) close(nul);
   }
   for (;;) {
-    tlsd_req q;
+    qm_tlsreq q;
     int k = client_request(&r, &q);
     if (!k) break;
     if (k < 0 || r.ctlfd < 0) {

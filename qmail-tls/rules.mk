@@ -1,12 +1,21 @@
 # qmail-tls/: the TLS helper (the only program linked with OpenSSL), the
 # checkpassword program and its password database compiler.
 PROGS += qmail-tlsd
-qmail-tlsd_SRCS := qmail-tls/qmail-tlsd.c qmail-tls/tlsd_ctl.c qmail-tls/tlsd_plain.c
+qmail-tlsd_SRCS := qmail-tls/qmail-tlsd.c qmail-tls/tlsd_plain.c
 qmail-tlsd_LIBS := -lssl -lcrypto
 
-UNITS += test_tlsd_ctl test_tlsd_plain
-test_tlsd_ctl_SRCS := tests/unit/test_tlsd_ctl.c qmail-tls/tlsd_ctl.c
+UNITS += test_tlsd_plain
 test_tlsd_plain_SRCS := tests/unit/test_tlsd_plain.c qmail-tls/tlsd_plain.c
 
 FUZZ += fuzz_tlsd_ctl
-fuzz_tlsd_ctl_SRCS := tests/fuzz/fuzz_tlsd_ctl.c qmail-tls/tlsd_ctl.c qmail-tls/tlsd_plain.c
+fuzz_tlsd_ctl_SRCS := tests/fuzz/fuzz_tlsd_ctl.c qmail-tls/tlsd_plain.c
+
+# The checkpassword program for submission and its password database compiler.
+PROGS += qmail-checkpw qmail-newpw
+qmail-checkpw_SRCS := qmail-tls/qmail-checkpw.c qmail-tls/checkpw_input.c
+qmail-checkpw_LIBS := -lcrypt
+qmail-newpw_SRCS := qmail-tls/qmail-newpw.c qmail-tls/checkpw_input.c
+UNITS += test_checkpw_input
+test_checkpw_input_SRCS := tests/unit/test_checkpw_input.c qmail-tls/checkpw_input.c
+FUZZ += fuzz_checkpw_input
+fuzz_checkpw_input_SRCS := tests/fuzz/fuzz_checkpw_input.c qmail-tls/checkpw_input.c

@@ -49,6 +49,7 @@ inst_new() {
 }
 
 inst_cleanup() {
+  for u in ${INST_USERS:-}; do userdel "$u" 2>/dev/null; done
   # Stop whatever the test started inside the instance before the mount goes away.
   [ -n "${INST:-}" ] || return 0
   if [ -n "${INST_PIDS:-}" ]; then kill $INST_PIDS 2>/dev/null; sleep 0.2; kill -9 $INST_PIDS 2>/dev/null; fi
@@ -58,3 +59,18 @@ inst_cleanup() {
 
 # queue_count DIR: number of files under queue/DIR (recursively).
 queue_count() { find "$QM_HOME/queue/$1" -type f | wc -l; }
+
+# user_new NAME: a test account NAME whose home is $QM_HOME/home-NAME (inside the
+# instance, mode 0755, owned by it); made with useradd when missing and removed by
+# inst_cleanup if this test made it. Sets U and H.
+user_new() {
+  U=$1 H=$QM_HOME/home-$1
+  if ! getent passwd "$U" > /dev/null; then
+    useradd -M -d "$H" -s /bin/sh -c "mail suite test" "$U" ||
+      { fail "${0##*/}" "useradd $U failed"; exit 1; }
+    INST_USERS="${INST_USERS:-} $U"
+  else
+    usermod -d "$H" "$U" 2>/dev/null
+  fi
+  mkdir -p "$H" && chown "$U:" "$H" && chmod 0755 "$H"
+}

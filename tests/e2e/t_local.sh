@@ -8,20 +8,7 @@
 need_root
 inst_new
 
-U=qmltest
-H=$QM_HOME/home-$U
-created=
-if ! getent passwd $U > /dev/null; then
-  useradd -M -d "$H" -s /bin/sh -c "mail suite local test" $U || { fail t_local "useradd $U failed"; exit 1; }
-  created=1
-else
-  usermod -d "$H" $U
-fi
-cleanup() { inst_cleanup; [ -n "$created" ] && userdel $U 2>/dev/null; }
-trap cleanup EXIT
-mkdir -p "$H"
-chown $U: "$H"
-chmod 0755 "$H"
+user_new qmltest
 as_user() { run_as $U "$@"; }
 as_user mkdir -p "$H/Maildir/new" "$H/Maildir/cur" "$H/Maildir/tmp"
 

@@ -10,18 +10,7 @@ for p in tcpserver s6-envuidgid python3 useradd; do
   command -v $p > /dev/null || { skip newrcpt "$p is not installed"; exit 0; }
 done
 
-U=qmrcpt
-H=$QM_HOME/home-$U
-created=
-if ! getent passwd $U > /dev/null; then
-  useradd -M -d "$H" -s /bin/sh -c "mail suite rcpt test" $U || { fail newrcpt "useradd $U failed"; exit 0; }
-  created=1
-else
-  usermod -d "$H" $U
-fi
-cleanup() { inst_cleanup; [ -n "$created" ] && userdel $U 2>/dev/null; }
-trap cleanup EXIT
-mkdir -p "$H" && chown $U: "$H" && chmod 0755 "$H"
+user_new qmrcpt
 for f in .qmail-foo .qmail-list-default .qmail-shop-default; do echo ./Maildir/ > "$H/$f"; done
 ln -s /nonexistent "$H/.qmail-dangling"
 mkdir "$H/.qmail-dir"

@@ -1,5 +1,6 @@
-/* libFuzzer harness for the SMTP session: the first byte picks the chunk size and
- * the queue's answer, the rest is the client's bytes. The session must never crash,
+/* libFuzzer harness for the SMTP session: the first byte picks the chunk size, the
+ * queue's answer and the STARTTLS/submission settings, the rest is the client's
+ * bytes (a fake TLS helper and checkpassword answer STARTTLS and AUTH). The session must never crash,
  * must send only CRLF-ended replies of bounded length, must never touch a queue
  * that is not running, and must leave none running at the end. */
 #include <stddef.h>
@@ -48,6 +49,22 @@ static int f_finish(void *c, char const *sender, char const *const *rcpts, size_
   return st->kind == 'K';
 }
 static void f_abort(void *c) { fctx *f = c; if (!f->running) abort(); f->running = 0; }
+static int f_tls(void *c, char *proto, char *cipher)
+{
+  fctx *f = c;
+  memcpy(proto, "TLSv1.3", 8);
+  memcpy(cipher, "TLS_AES_128_GCM_SHA256", 23);
+  return f->kind != 'S';
+}
+static void f_plain(void *c) { (void)c; }
+static int f_pw(void *c, char const *user, char const *pass, size_t passlen)
+{
+  (void)c;
+  if (!*user || strlen(user) > SMTPD_AUTH_USER_MAX || !passlen || passlen > SMTPD_AUTH_PASS_MAX
+      || strlen(pass) != passlen) abort();
+  return user[0] == 'j' ? 1 : user[0] == 't' ? -1 : 0;
+}
+static int f_sender(void *c, char const *user, char const *sender) { (void)c; return user[0] == sender[0]; }
 
 int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 {
@@ -55,7 +72,7 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
   static char const kinds[] = "KDZSP";
   smtpd_config cfg;
   smtpd_ops ops = { 0, f_reply, 0, f_now, f_host, f_bad, f_bad, f_check,
-                    f_start, f_put, f_finish, f_abort, 0 };
+                    f_start, f_put, f_finish, f_abort, 0, f_tls, f_plain, f_pw, f_sender };
   fctx f = { 0, 'K', 0 };
   size_t chunk, i;
   if (!size) return 0;
@@ -66,6 +83,9 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
   cfg.remoteip = "192.0.2.1";
   cfg.databytes = 4096;
   cfg.relayclient = (data[0] & 0x80) ? "" : 0;
+  cfg.tls = 1;
+  cfg.submission = (data[0] & 2) != 0;
+  cfg.tlsrequired = (data[0] & 4) != 0;
   ops.ctx = &f;
   if (!smtpd_session_start(&s, &cfg, &ops)) abort();
   for (i = 1; i < size; i += chunk) {

@@ -201,6 +201,14 @@ static void status_codes(void **state)
     { "first (#5.2.2) then (#5.1.1)", QM_DSN_FAILED, "5.2.2" },
     { "(#", QM_DSN_FAILED, "5.0.0" },
     { "(#5.1.1)", QM_DSN_FAILED, "5.1.1" },
+    /* the shapes qmail-send's bounce/N texts take */
+    { "1.2.3.4 does not like recipient.\nRemote host said: 550 5.7.1 relaying denied\n", QM_DSN_FAILED, "5.7.1" },
+    { "Remote host said: 552 5.2.2 over quota (#5.2.2)", QM_DSN_FAILED, "5.2.2" },
+    { "(#4.4.1)", QM_DSN_FAILED, "4.4.1" },
+    { "ZSorry (#4.4.1)\nheader: injected\r\n", QM_DSN_DELAYED, "4.4.1" },
+    { "version 1.2.3 of something", QM_DSN_FAILED, "5.0.0" },
+    { "#9.1.1 #5.1", QM_DSN_FAILED, "5.0.0" },
+    { "(#5.1234.1)", QM_DSN_DELAYED, "4.0.0" },
     { "\xff\x00(#5.3.4)", QM_DSN_FAILED, "5.3.4" },
   };
   char out[QM_DSN_STATUS_MAX];

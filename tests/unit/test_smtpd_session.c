@@ -28,6 +28,7 @@ typedef struct rec_s {
   int badcrlf;              /* a reply chunk did not end in CRLF */
   char log[4096];
   size_t llen;
+  int tlsfail;              /* the fake TLS helper fails the handshake */
 } rec;
 
 static void add(char *buf, size_t *len, size_t max, char const *s, size_t n)
@@ -121,9 +122,46 @@ static void f_qq_abort(void *c)
   r->aborted++;
 }
 
+/* The TLS helper's side: markers in the reply stream show when the session handed
+ * over (after its 220 was written) or released the held input. */
+static int f_starttls(void *c, char *proto, char *cipher)
+{
+  rec *r = c;
+  if (r->rlen < 29 || memcmp(r->replies + r->rlen - 29, "220 2.0.0 Ready to start TLS\n", 29))
+    fail_msg("starttls called before the 220 reply");
+  if (r->tlsfail) { add(r->replies, &r->rlen, sizeof r->replies, "[tlsfail]\n", 10); return 0; }
+  add(r->replies, &r->rlen, sizeof r->replies, "[tls]\n", 6);
+  strcpy(proto, "TLSv1.3");
+  strcpy(cipher, "TLS_AES_256_GCM_SHA384");
+  return 1;
+}
+
+static void f_tlsplain(void *c)
+{
+  rec *r = c;
+  add(r->replies, &r->rlen, sizeof r->replies, "[plain]\n", 8);
+}
+
+static int f_checkpw(void *c, char const *user, char const *pass, size_t passlen)
+{
+  (void)c;
+  if (strlen(pass) != passlen) fail_msg("password length %zu, want %zu", passlen, strlen(pass));
+  if (!strcmp(user, "temp")) return -1;
+  return !strcmp(user, "joe") && !strcmp(pass, "secret");
+}
+
+static int f_senderok(void *c, char const *user, char const *sender)
+{
+  char want[64];
+  (void)c;
+  if (!strcmp(sender, "tempfail@example.org")) return -1;
+  snprintf(want, sizeof want, "%s@example.org", user);
+  return !strcmp(sender, want);
+}
+
 static smtpd_ops const ops_template = {
   0, f_reply, f_log, f_now, f_rcpthost, f_badmailfrom, f_badrcptto, f_rcptcheck,
-  f_qq_start, f_qq_put, f_qq_finish, f_qq_abort, 0
+  f_qq_start, f_qq_put, f_qq_finish, f_qq_abort, 0, f_starttls, f_tlsplain, f_checkpw, f_senderok
 };
 
 #define REC "Received: from host.example (HELO client.example) (192.0.2.9)\n  by mx.example.org with "
@@ -284,8 +322,24 @@ static struct dialogue const dialogues[] = {
   { "eof in data", EHLO TXN "Subject: x\r\n\r\nhalf a message", 0, 'K', 0, 1, EHLO_R TXN_R, 0, 0 },
 };
 
-static void run_one(struct dialogue const *d, char const *in, size_t len, size_t step,
-                    char const *how)
+static int has_bytes(void const *hay, size_t len, char const *needle)
+{
+  size_t n = strlen(needle), i;
+  unsigned char const *h = hay;
+  for (i = 0; i + n <= len; i++)
+    if (!memcmp(h + i, needle, n)) return 1;
+  return 0;
+}
+
+/* mode bits for the STARTTLS and AUTH dialogues */
+#define M_TLS 1                 /* a TLS helper is in front */
+#define M_REQ 2                 /* tlsrequired */
+#define M_SUB 4                 /* submission */
+#define M_FAIL 8                /* the handshake fails */
+#define M_IMPLICIT 16           /* TLS from the start */
+
+static void run_gen(struct dialogue const *d, int mode, char const *in, size_t len,
+                    char const *in2, size_t step, char const *how)
 {
   static rec r;
   static smtpd_session s;
@@ -303,12 +357,27 @@ static void run_one(struct dialogue const *d, char const *in, size_t len, size_t
   cfg.relayclient = d->relay;
   cfg.databytes = 1000;
   cfg.maxrcpt = 5;
+  cfg.tls = !!(mode & M_TLS);
+  cfg.tlsrequired = !!(mode & M_REQ);
+  cfg.submission = !!(mode & M_SUB);
+  r.tlsfail = !!(mode & M_FAIL);
   ops.ctx = &r;
   assert_int_equal(smtpd_session_start(&s, &cfg, &ops), 1);
+  if (mode & M_IMPLICIT) smtpd_session_tls(&s, "TLSv1.3", "TLS_AES_256_GCM_SHA384");
   for (i = 0; i < len && open; i += step) {
     size_t n = len - i < step ? len - i : step;
     open = smtpd_session_input(&s, in + i, n);
   }
+  /* after STARTTLS: a new read, as from the helper after the handshake */
+  for (i = 0; in2 && i < strlen(in2) && open; i += step) {
+    size_t n = strlen(in2) - i < step ? strlen(in2) - i : step;
+    open = smtpd_session_input(&s, in2 + i, n);
+  }
+  if (strstr(r.log, "secret") || strstr(r.log, "AGpvZQBzZWNyZXQ") || strstr(r.log, "c2VjcmV0"))
+    fail_msg("%s (%s): a password in the log: %s", d->name, how, r.log);
+  if (has_bytes(&s, sizeof s, "secret") || has_bytes(&s, sizeof s, "c2VjcmV0")
+      || has_bytes(&s, sizeof s, "AGpvZQBzZWNyZXQ"))
+    fail_msg("%s (%s): a password left in the session", d->name, how);
   if (open != d->open) fail_msg("%s (%s): session open %d, want %d", d->name, how, open, d->open);
   if (open) smtpd_session_end(&s, 0);
   smtpd_session_free(&s);
@@ -334,6 +403,12 @@ static void run_one(struct dialogue const *d, char const *in, size_t len, size_t
     fail_msg("%s (%s): got envelope %.*s, want %s", d->name, how, (int)r.elen, r.env, d->env);
 }
 
+static void run_one(struct dialogue const *d, char const *in, size_t len, size_t step,
+                    char const *how)
+{
+  run_gen(d, 0, in, len, 0, step, how);
+}
+
 static void dialogue_table(void **state)
 {
   size_t i;
@@ -349,6 +424,137 @@ static void dialogue_table(void **state)
       run_one(d, d->in, len, cut, name);
     }
   }
+}
+
+#define EHLO_T "250-mx.example.org\n250-PIPELINING\n250-8BITMIME\n250-SIZE 1000\n250-STARTTLS\n250-ENHANCEDSTATUSCODES\n250 SMTPUTF8\n"
+#define EHLO_A "250-mx.example.org\n250-PIPELINING\n250-8BITMIME\n250-SIZE 1000\n250-AUTH PLAIN LOGIN\n250-ENHANCEDSTATUSCODES\n250 SMTPUTF8\n"
+#define READY "220 2.0.0 Ready to start TLS\n[tls]\n"
+#define TLSREC "ESMTPS (TLSv1.3 TLS_AES_256_GCM_SHA384)"
+#define PLAIN_OK "AUTH PLAIN AGpvZQBzZWNyZXQ=\r\n"
+#define PLAIN_BAD "AUTH PLAIN AGpvZQB3cm9uZw==\r\n"
+#define AUTH_OK "235 2.7.0 authentication successful\n"
+#define AUTH_BAD "535 5.7.8 authentication credentials invalid\n"
+#define JTXN "MAIL FROM:<joe@example.org>\r\nRCPT TO:<x@other.example>\r\nDATA\r\nx\r\n.\r\n"
+
+struct tdialogue {
+  struct dialogue d;        /* in: up to and with STARTTLS; replies and results */
+  int mode;
+  char const *in2;          /* fed after the handshake */
+};
+
+static struct tdialogue const tdialogues[] = {
+  { { "starttls resets the session", EHLO "MAIL FROM:<a@b.example>\r\nSTARTTLS\r\n", 0, 'K', 0, 1,
+      EHLO_T OK_MAIL READY "503 5.5.1 send HELO or EHLO first\n" EHLO_R TXN_R QUEUED,
+      REC TLSREC DATE "x\n", "Fa@b.example|Tjoe@example.org|" },
+    M_TLS, "MAIL FROM:<a@b.example>\r\n" EHLO TXN "x\r\n.\r\n" },
+  { { "starttls without ehlo, then helo", "STARTTLS\r\n", 0, 'K', 0, 1,
+      READY HELO_R TXN_R QUEUED,
+      REC "SMTP (TLSv1.3 TLS_AES_256_GCM_SHA384)" DATE "x\n", "Fa@b.example|Tjoe@example.org|" },
+    M_TLS, HELO TXN "x\r\n.\r\n" },
+  { { "starttls twice", EHLO "STARTTLS\r\n", 0, 'K', 0, 1,
+      EHLO_T READY "503 5.5.1 TLS already active\n[plain]\n" EHLO_R, 0, 0 },
+    M_TLS, "STARTTLS\r\n" EHLO },
+  { { "starttls with an argument", "STARTTLS now\r\nNOOP\r\n", 0, 'K', 0, 1,
+      "501 5.5.4 STARTTLS takes no argument\n[plain]\n250 2.0.0 ok\n", 0, 0 }, M_TLS, 0 },
+  { { "no starttls without a helper", EHLO "STARTTLS\r\n", 0, 'K', 0, 1,
+      EHLO_R "500 5.5.2 unrecognized command\n", 0, 0 }, 0, 0 },
+  { { "handshake fails", "STARTTLS\r\n", 0, 'K', 0, 0, "220 2.0.0 Ready to start TLS\n[tlsfail]\n", 0, 0 },
+    M_TLS | M_FAIL, "NOOP\r\n" },
+  { { "tls required", EHLO "MAIL FROM:<a@b.example>\r\nSTARTTLS\r\n", 0, 'K', 0, 1,
+      EHLO_T "530 5.7.0 must issue a STARTTLS command first\n" READY EHLO_R OK_MAIL, 0, 0 },
+    M_TLS | M_REQ, EHLO "MAIL FROM:<a@b.example>\r\n" },
+  { { "auth before tls", EHLO PLAIN_OK "MAIL FROM:<joe@example.org>\r\n", 0, 'K', 0, 1,
+      EHLO_T "538 5.7.11 encryption required: send STARTTLS first\n530 5.7.0 authentication required\n", 0, 0 },
+    M_TLS | M_SUB, 0 },
+  { { "auth plain relays", "STARTTLS\r\n", 0, 'K', 0, 1,
+      READY EHLO_A AUTH_OK OK_MAIL OK_RCPT GO QUEUED,
+      REC "ESMTPSA (TLSv1.3 TLS_AES_256_GCM_SHA384) (authenticated as joe)" DATE "x\n",
+      "Fjoe@example.org|Tx@other.example|" },
+    M_TLS | M_SUB, EHLO PLAIN_OK JTXN },
+  { { "auth needed for mail on submission", "STARTTLS\r\n", 0, 'K', 0, 1,
+      READY EHLO_A "530 5.7.0 authentication required\n", 0, 0 },
+    M_TLS | M_SUB, EHLO "MAIL FROM:<joe@example.org>\r\n" },
+  { { "auth login, then no more AUTH offered", "STARTTLS\r\n", 0, 'K', 0, 1,
+      READY EHLO_A "334 VXNlcm5hbWU6\n334 UGFzc3dvcmQ6\n" AUTH_OK EHLO_R "503 5.5.1 already authenticated\n", 0, 0 },
+    M_TLS | M_SUB, EHLO "AUTH LOGIN\r\nam9l\r\nc2VjcmV0\r\n" EHLO PLAIN_OK },
+  { { "auth login with initial response", "STARTTLS\r\n", 0, 'K', 0, 1,
+      READY EHLO_A "334 UGFzc3dvcmQ6\n" AUTH_OK, 0, 0 },
+    M_TLS | M_SUB, EHLO "auth login am9l\r\nc2VjcmV0\r\n" },
+  { { "auth plain continuation, authzid", "STARTTLS\r\n", 0, 'K', 0, 1,
+      READY EHLO_A "334 \n" AUTH_OK, 0, 0 },
+    M_TLS | M_SUB, EHLO "AUTH PLAIN\r\nam9lAGpvZQBzZWNyZXQ=\r\n" },
+  { { "wrong password three times", "STARTTLS\r\n", 0, 'K', 0, 0,
+      READY EHLO_A AUTH_BAD AUTH_BAD AUTH_BAD "421 4.7.0 too many authentication failures, closing connection\n", 0, 0 },
+    M_TLS | M_SUB, EHLO PLAIN_BAD PLAIN_BAD PLAIN_BAD "NOOP\r\n" },
+  { { "wrong then right", "STARTTLS\r\n", 0, 'K', 0, 1,
+      READY EHLO_A AUTH_BAD AUTH_OK, 0, 0 },
+    M_TLS | M_SUB, EHLO PLAIN_BAD PLAIN_OK },
+  { { "hostile responses", "STARTTLS\r\n", 0, 'K', 0, 1,
+      READY EHLO_A "334 \n501 5.0.0 authentication cancelled\n501 5.5.2 cannot decode the response\n"
+      "501 5.5.2 cannot decode the response\n501 5.5.2 malformed credentials\n501 5.5.2 malformed credentials\n"
+      "504 5.5.4 unrecognized authentication type\n501 5.5.4 syntax: AUTH mechanism [initial-response]\n"
+      "334 VXNlcm5hbWU6\n501 5.5.2 malformed credentials\n", 0, 0 },
+    M_TLS | M_SUB, EHLO "AUTH PLAIN\r\n*\r\nAUTH PLAIN !!!!\r\nAUTH PLAIN AGpvZQBzZWNyZXQ\r\n"
+      "AUTH PLAIN AGpvZQ==\r\nAUTH PLAIN YWRtaW4Aam9lAHNlY3JldA==\r\nAUTH CRAM-MD5\r\nAUTH\r\n"
+      "AUTH LOGIN\r\n=\r\n" },
+  { { "auth temporary failure", "STARTTLS\r\n", 0, 'K', 0, 1,
+      READY EHLO_A "454 4.7.0 temporary authentication failure\n", 0, 0 },
+    M_TLS | M_SUB, EHLO "AUTH PLAIN AHRlbXAAeA==\r\n" },
+  { { "sender not owned", "STARTTLS\r\n", 0, 'K', 0, 1,
+      READY EHLO_A AUTH_OK "553 5.7.1 sender address not owned by the authenticated user\n"
+      "451 4.3.0 unable to check the sender, try again later\n" OK_MAIL, 0, 0 },
+    M_TLS | M_SUB, EHLO PLAIN_OK "MAIL FROM:<boss@example.org>\r\nMAIL FROM:<tempfail@example.org>\r\n"
+      "MAIL FROM:<joe@example.org>\r\n" },
+  { { "auth during a transaction, auth needs ehlo", "STARTTLS\r\n", 0, 'K', 0, 1,
+      READY "503 5.5.1 send EHLO first\n" HELO_R "503 5.5.1 send EHLO first\n", 0, 0 },
+    M_TLS | M_SUB, PLAIN_OK HELO PLAIN_OK },
+  { { "no auth without submission", "STARTTLS\r\n", 0, 'K', 0, 1,
+      READY EHLO_R "500 5.5.2 unrecognized command\n", 0, 0 },
+    M_TLS, EHLO PLAIN_OK },
+  { { "implicit tls", EHLO PLAIN_OK "STARTTLS\r\n" JTXN, 0, 'K', 0, 1,
+      EHLO_A AUTH_OK "503 5.5.1 TLS already active\n[plain]\n" OK_MAIL OK_RCPT GO QUEUED,
+      REC "ESMTPSA (TLSv1.3 TLS_AES_256_GCM_SHA384) (authenticated as joe)" DATE "x\n",
+      "Fjoe@example.org|Tx@other.example|" },
+    M_TLS | M_SUB | M_IMPLICIT, 0 },
+};
+
+static void tls_auth_table(void **state)
+{
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof tdialogues / sizeof tdialogues[0]; i++) {
+    struct tdialogue const *t = &tdialogues[i];
+    size_t len = strlen(t->d.in), step;
+    run_gen(&t->d, t->mode, t->d.in, len, t->in2, len, "whole");
+    run_gen(&t->d, t->mode, t->d.in, len, t->in2, 1, "byte by byte");
+    for (step = 2; step < 40; step += 7) run_gen(&t->d, t->mode, t->d.in, len, t->in2, step, "chunks");
+  }
+}
+
+/* Commands pipelined behind STARTTLS in one read were sent before the handshake:
+ * none of them is answered or acted on. */
+static void starttls_injection(void **state)
+{
+  static rec r;
+  static smtpd_session s;
+  smtpd_config cfg;
+  smtpd_ops ops = ops_template;
+  char const *in = "EHLO client.example\r\nSTARTTLS\r\nRSET\r\nMAIL FROM:<evil@example.org>\r\n";
+  (void)state;
+  memset(&r, 0, sizeof r);
+  memset(&cfg, 0, sizeof cfg);
+  cfg.greeting = cfg.localhost = "mx.example.org";
+  cfg.databytes = 1000;
+  cfg.tls = 1;
+  ops.ctx = &r;
+  smtpd_session_start(&s, &cfg, &ops);
+  assert_int_equal(smtpd_session_input(&s, in, strlen(in)), 1);
+  assert_int_equal(smtpd_session_input(&s, "MAIL FROM:<a@b.example>\r\n", 25), 1);
+  smtpd_session_free(&s);
+  if (strcmp(r.replies, GREET EHLO_T READY "503 5.5.1 send HELO or EHLO first\n"))
+    fail_msg("got replies\n%s---- want\n%s", r.replies, GREET EHLO_T READY "503 5.5.1 send HELO or EHLO first\n");
+  if (!strstr(r.log, "tls proto=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384"))
+    fail_msg("log: %s", r.log);
 }
 
 /* Long lines: the limit itself passes, one more is refused, and a huge one is cut
@@ -505,13 +711,13 @@ static void received_line(void **state)
   cfg.remotehost = "Host.Example";
   cfg.remoteinfo = "joe";
   cfg.localhost = "mx.example.org";
-  smtpd_received(out, sizeof out, &cfg, "host.example", "ESMTP", 0);
+  smtpd_received(out, sizeof out, &cfg, "host.example", "ESMTP", 0, 0, 0);
   assert_string_equal(out, "Received: from Host.Example (joe@2001:db8::7)\n  by mx.example.org with ESMTP; 1 Jan 1970 00:00:00 -0000\n");
   cfg.remotehost = 0;
   cfg.remoteinfo = 0;
-  smtpd_received(out, sizeof out, &cfg, "evil (x)\r\n<b>", "SMTP", 1700000000);
+  smtpd_received(out, sizeof out, &cfg, "evil (x)\r\n<b>", "SMTP", 0, 0, 1700000000);
   assert_string_equal(out, "Received: from unknown (HELO evil??x????b?) (2001:db8::7)\n  by mx.example.org with SMTP; 14 Nov 2023 22:13:20 -0000\n");
-  assert_int_equal(smtpd_received(out, 10, &cfg, "h", "SMTP", 0), 9);
+  assert_int_equal(smtpd_received(out, 10, &cfg, "h", "SMTP", 0, 0, 0), 9);
 }
 
 static void sanitize_and_date(void **state)
@@ -532,6 +738,8 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(dialogue_table),
+    cmocka_unit_test(tls_auth_table),
+    cmocka_unit_test(starttls_injection),
     cmocka_unit_test(line_limits),
     cmocka_unit_test(hops),
     cmocka_unit_test(maxrcpt),
