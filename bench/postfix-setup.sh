@@ -20,7 +20,7 @@ set -eu
 PROG=postfix-setup
 die() { echo "$PROG: fatal: $*" >&2; exit 111; }
 usage() { echo "usage: bench/postfix-setup.sh [-s ADDR:PORT] [-r [IP]:PORT] DIR [BENCHUSER]" >&2; exit 100; }
-listen= relay=
+listen='' relay=''
 while getopts s:r: opt; do
   case $opt in s) listen=$OPTARG ;; r) relay=$OPTARG ;; *) usage ;; esac
 done

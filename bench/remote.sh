@@ -40,7 +40,7 @@ if [ "${1:-}" = --inner ]; then
   # shellcheck source=../tests/e2e/lib.sh
   . "$SRC/tests/e2e/lib.sh"
   inst_new
-  NSD_PID= SINK_PID= SCAN_PID= PSS_PID=
+  NSD_PID='' SINK_PID='' SCAN_PID='' PSS_PID=''
   SCAN=$INST/scan
   cleanup() {
     [ -n "$PSS_PID" ] && kill "$PSS_PID" 2>/dev/null

@@ -39,7 +39,7 @@ if [ "${1:-}" = --inner ]; then
   . "$SRC/tests/e2e/lib.sh"
   # shellcheck source=../tests/e2e/ops_lib.sh
   . "$SRC/tests/e2e/ops_lib.sh"
-  tree_setup > /dev/null         # the suite over $QM_HOME, a scratch /home
+  tree_setup                     # the suite over $QM_HOME, a scratch /home
   PF_NEW=$S/postfix/vmail/$BENCH_USER/Maildir/new
   SUITE_NEW=/home/demo/Maildir/new
   cleanup() {
