@@ -240,27 +240,14 @@ EOC
 fi
 
 # --- the outer part: build, prepare, then run the inner part -------------------------
+# shellcheck source=bench_lib.sh
+. "$SRC/bench/bench_lib.sh"
 N=400 ROUNDS=3 KEEP=''
-while getopts n:r:k opt; do
-  case $opt in n) N=$OPTARG ;; r) ROUNDS=$OPTARG ;; k) KEEP=1 ;; *) usage ;; esac
-done
-case $N$ROUNDS in *[!0-9]*) usage ;; esac
-[ "$N" -ge 4 ] && [ "$N" -le 20000 ] || die "-n must be 4..20000"
-[ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 11 ] || die "-r must be 1..11"
-[ "$(id -u)" = 0 ] || die "must run as root (namespaces, users, the suite's services)"
-for c in unshare s6-svscan s6-setuidgid nsd ip ss python3; do
-  command -v $c > /dev/null || die "$c is missing (make deps)"
-done
-
+bench_opts 4 "$@"
+bench_need unshare s6-svscan s6-setuidgid nsd ip ss python3
 cd "$SRC" || die "unable to enter $SRC"
-echo "$PROG: building"
-make -j2 all bench-build > /tmp/remote-build.$$ 2>&1 ||
-  { tail -n 20 /tmp/remote-build.$$; rm -f /tmp/remote-build.$$; die "build failed"; }
-rm -f /tmp/remote-build.$$
-
-S=$(mktemp -d /var/tmp/qmbench.XXXXXX) || die "unable to make a scratch directory"
-chmod 755 "$S"
-[ -n "$KEEP" ] || trap 'rm -rf "$S"' EXIT
+bench_build all bench-build
+bench_scratch
 mkdir -p "$S/bin"
 cp build/bench/injectrate "$S/bin/"
 bash bench/postfix-setup.sh -r "[$SINK]:25" "$S/postfix" "$BENCH_USER" || die "Postfix setup failed"
@@ -276,10 +263,7 @@ command -v smtp-sink > /dev/null || die "smtp-sink is missing (the postfix packa
   done
 } > "$S/msg"
 chmod 644 "$S/msg"
-: > "$S/results"
-
-fs=$(df -T "$S" | awk 'NR == 2 { print $2 " on " $1 }')
-echo "$PROG: $(nproc) cores, $(uname -r), $fs; load $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine
 echo "$PROG: $N messages a measurement ($(( (N + 3) / 4 )) with 10 recipients), $ROUNDS rounds," \
   "concurrency $CONCS, $(wc -c < "$S/msg") bytes"
 timeout -k 10 $((RUN_TIMEOUT * ROUNDS * 16 + 600)) \
@@ -287,23 +271,18 @@ timeout -k 10 $((RUN_TIMEOUT * ROUNDS * 16 + 600)) \
   echo "$PROG: the measuring part failed; figures below may be incomplete" >&2
 
 # --- summary: medians and ratios ----------------------------------------------------
-median() { sort -g | awk '{ v[NR] = $1 } END {
-  if (NR == 0) { print "-"; exit }
-  printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 med() { # SYS CONC RCPTS FIELD
   awk -v s="$1" -v c="$2" -v k="$3" -v f="$4" \
-    '$1 == "rem" && $2 == s && $3 == c && $4 == k && $f != "fail" { print $f }' "$S/results" | median
+    '$1 == "rem" && $2 == s && $3 == c && $4 == k && $f != "fail" { print $f }' "$S/results" |
+    bench_median
 }
 rratio() { # CONC RCPTS: median over rounds of suite / Postfix
   awk -v c="$1" -v k="$2" '$1 == "rem" && $3 == c && $4 == k && $5 != "fail" {
       if ($2 == "suite") a[$7] = $5; else b[$7] = $5 }
     END { for (r in a) if ((r in b) && b[r] > 0) print a[r] / b[r] }' "$S/results" |
-    sort -g | awk '{ v[NR] = $1 } END {
-      if (NR == 0) { print "-"; exit }
-      printf "%.2fx", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    bench_median %.2fx
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"
-                                             else printf "%.2fx", a / b }'; }
+ratio() { bench_ratio "$@"; }
 echo
 echo "bench/remote: medians of $ROUNDS rounds; load now $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '  %-5s %5s | %9s %9s %9s %7s %7s\n' conc rcpts "suite/s" "postfix/s" "suite r/s" ratio "by rnd"

@@ -151,34 +151,18 @@ if [ "${1:-}" = --inner ]; then
 fi
 
 # --- the outer part: build, prepare, then run the inner part -------------------------
+# shellcheck source=bench_lib.sh
+. "$SRC/bench/bench_lib.sh"
 N=500 ROUNDS=3 KEEP=''
-while getopts n:r:k opt; do
-  case $opt in n) N=$OPTARG ;; r) ROUNDS=$OPTARG ;; k) KEEP=1 ;; *) usage ;; esac
-done
-case $N$ROUNDS in *[!0-9]*) usage ;; esac
-[ "$N" -ge 3 ] && [ "$N" -le 20000 ] || die "-n must be 3..20000"
-[ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 11 ] || die "-r must be 1..11"
-[ "$(id -u)" = 0 ] || die "must run as root (namespaces, users, the suite's services)"
-for c in unshare s6-svscan tcpserver ip ss python3; do
-  command -v $c > /dev/null || die "$c is missing (make deps)"
-done
-
+bench_opts 3 "$@"
+bench_need unshare s6-svscan tcpserver ip ss python3
 cd "$SRC" || die "unable to enter $SRC"
-echo "$PROG: building"
-make -j2 all > /tmp/smtp-build.$$ 2>&1 ||
-  { tail -n 20 /tmp/smtp-build.$$; rm -f /tmp/smtp-build.$$; die "build failed"; }
-rm -f /tmp/smtp-build.$$
-
-S=$(mktemp -d /var/tmp/qmbench.XXXXXX) || die "unable to make a scratch directory"
-chmod 755 "$S"
-[ -n "$KEEP" ] || trap 'rm -rf "$S"' EXIT
+bench_build all
+bench_scratch
 bash bench/postfix-setup.sh -s 127.0.0.1:$PF_PORT "$S/postfix" "$BENCH_USER" ||
   die "Postfix setup failed"
 command -v smtp-source > /dev/null || die "smtp-source is missing (the postfix package has it)"
-: > "$S/results"
-
-fs=$(df -T "$S" | awk 'NR == 2 { print $2 " on " $1 }')
-echo "$PROG: $(nproc) cores, $(uname -r), $fs; load $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine
 echo "$PROG: $N messages a measurement ($(( (N + 2) / 3 )) at 1 client), $ROUNDS rounds," \
   "sizes $SIZES bytes, clients $CLIENTS"
 timeout -k 10 $((RUN_TIMEOUT * ROUNDS * 24 + 600)) \
@@ -190,21 +174,16 @@ timeout -k 10 $((RUN_TIMEOUT * ROUNDS * 24 + 600)) \
 med() {
   awk -v k="$1" -v s="$2" -v z="$3" -v c="$4" -v f="$5" \
     '$1 == k && $2 == s && $3 == z && $4 == c && $f != "fail" { print $f }' "$S/results" |
-    sort -g | awk '{ v[NR] = $1 } END {
-      if (NR == 0) { print "-"; exit }
-      printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    bench_median
 }
 # rratio SIZE CLIENTS: the median over rounds of suite / Postfix delivered msg/s
 rratio() {
   awk -v z="$1" -v c="$2" '$1 == "tput" && $3 == z && $4 == c && $5 != "fail" {
       if ($2 == "suite") a[$7] = $5; else b[$7] = $5 }
     END { for (r in a) if ((r in b) && b[r] > 0) print a[r] / b[r] }' "$S/results" |
-    sort -g | awk '{ v[NR] = $1 } END {
-      if (NR == 0) { print "-"; exit }
-      printf "%.2fx", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    bench_median %.2fx
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"
-                                             else printf "%.2fx", a / b }'; }
+ratio() { bench_ratio "$@"; }
 echo
 echo "bench/smtp: medians of $ROUNDS rounds; load now $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '  %-8s %7s | %9s %9s %7s %7s | %8s %8s %8s %8s | %8s %8s %6s\n' size clients \
