@@ -9,13 +9,29 @@
 # bind-mounts it over /etc/postfix inside its own mount namespace, so the set-gid
 # postdrop trusts it without any change to the machine's /etc/postfix), DIR/spool
 # (queue_directory), DIR/lib (data_directory), DIR/vmail (the bench user's Maildir),
-# DIR/maillog. No inet service at all: it sends and receives nothing over the network.
+# DIR/maillog. By default no inet service at all: it sends and receives nothing over
+# the network. Two options, for the benches that talk SMTP inside their own network
+# namespace: -s ADDR:PORT adds Postfix's smtpd listening on that one address (loopback
+# only), -r [IP]:PORT relays all mail for other domains to that relayhost (a sink on
+# loopback or in the bench's own network namespace) instead of refusing it.
 #
-# usage: bench/postfix-setup.sh DIR [BENCHUSER]
+# usage: bench/postfix-setup.sh [-s ADDR:PORT] [-r [IP]:PORT] DIR [BENCHUSER]
 set -eu
 PROG=postfix-setup
 die() { echo "$PROG: fatal: $*" >&2; exit 111; }
-[ $# -ge 1 ] || { echo "usage: bench/postfix-setup.sh DIR [BENCHUSER]" >&2; exit 100; }
+usage() { echo "usage: bench/postfix-setup.sh [-s ADDR:PORT] [-r [IP]:PORT] DIR [BENCHUSER]" >&2; exit 100; }
+listen='' relay=''
+while getopts s:r: opt; do
+  case $opt in s) listen=$OPTARG ;; r) relay=$OPTARG ;; *) usage ;; esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 1 ] || usage
+# -s listens on loopback only; the bench never talks to anything outside its namespaces.
+case $listen in ''|127.*:[0-9]*) ;; *) die "-s must be 127.x.y.z:PORT" ;; esac
+# The relay may also be a documentation address (192.0.2.0/24), for a sink in a
+# network namespace of the bench's own.
+case $relay in ''|'[127.'*']:'[0-9]*|'[192.0.2.'*']:'[0-9]*) ;;
+  *) die "-r must be [127.x.y.z]:PORT or [192.0.2.x]:PORT" ;; esac
 [ "$(id -u)" = 0 ] || die "must run as root"
 dir=$1
 user=${2:-qmbench}
@@ -93,13 +109,34 @@ chown postfix:postfix "$dir/lib"
 chown "$uid:$gid" "$dir/vmail"
 : > "$dir/maillog"
 
-# master.cf: Debian's, without the SMTP listener, and nothing chrooted (the chroot
-# would need copies of /etc files that only Debian's init script makes).
-awk '
+# master.cf: Debian's, without the SMTP listener (or with it on the -s address only),
+# and nothing chrooted (the chroot would need copies of /etc files that only Debian's
+# init script makes).
+awk -v listen="$listen" '
   /^[ \t#]/ || NF < 8 { print; next }
-  $1 == "smtp" && $2 == "inet" { print "#" $0; next }
+  $1 == "smtp" && $2 == "inet" {
+    if (listen == "") { print "#" $0; next }
+    $1 = listen
+  }
   { $5 = "n"; print }
 ' /etc/postfix/master.cf > "$dir/etc/master.cf"
+if [ -n "$listen" ]; then
+  inet="inet_interfaces = ${listen%:*}"
+else
+  inet="inet_interfaces = loopback-only
+master_service_disable = inet"
+fi
+if [ -n "$relay" ]; then
+  transports="# Mail for any other domain goes to the loopback sink of the bench, and only there.
+relayhost = $relay
+default_transport = smtp
+relay_transport = smtp
+smtp_host_lookup = native
+smtp_dns_support_level = disabled"
+else
+  transports="default_transport = error:the bench instance sends nothing off this machine
+relay_transport = error:the bench instance sends nothing off this machine"
+fi
 
 cat > "$dir/etc/main.cf" <<EOF
 # Private Postfix instance of the suite's bench (bench/postfix-setup.sh).
@@ -111,9 +148,8 @@ myhostname = bench.example.org
 mydomain = example.org
 myorigin = \$myhostname
 mydestination =
-inet_interfaces = loopback-only
+$inet
 inet_protocols = ipv4
-master_service_disable = inet
 mynetworks = 127.0.0.0/8
 alias_maps =
 alias_database =
@@ -129,8 +165,7 @@ virtual_mailbox_maps = static:$user/Maildir/
 virtual_uid_maps = static:$uid
 virtual_gid_maps = static:$gid
 virtual_minimum_uid = 1
-default_transport = error:the bench instance sends nothing off this machine
-relay_transport = error:the bench instance sends nothing off this machine
+$transports
 EOF
 
 # Create the queue directories with their owners and modes, inside a private mount
