@@ -40,9 +40,12 @@ files_of() {
   done
 }
 wait_gone() { for _ in $(seq 1 "$(($2 * 10))"); do [ ! -e "$q/mess/$(($1 % split))/$1" ] && return 0; sleep 0.1; done; return 1; }
+# wait_deferred ID: the log shows a deferral of a delivery of message ID
 wait_deferred() {
   for _ in $(seq 1 100); do
-    grep -q "msg $1 to local" "$SLOG" 2>/dev/null && grep -q 'deferral' "$SLOG" && return 0; sleep 0.1
+    d=$(sed -n "s/.*starting delivery \([0-9]*\): msg $1 to local .*/\1/p" "$SLOG" 2>/dev/null | head -n 1)
+    [ -n "$d" ] && grep -q "delivery $d: deferral" "$SLOG" && return 0
+    sleep 0.1
   done
   return 1
 }
