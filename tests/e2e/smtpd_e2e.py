@@ -348,28 +348,30 @@ def t_hops():
         check(f"hops_{n}", code(a) == want and count() == (1 if want == "250" else 0), f"{a}, {count()} queued")
         r.close()
 
-def t_databytes_stream():
-    """Streams BIG bytes at a 2 MB databytes limit: 552, at speed, nothing queued."""
+def stream_data(name, chunk):
+    """Streams BIG bytes of chunk inside DATA at a 2 MB databytes limit, then the
+    dot: 552, at speed, nothing queued, the session goes on."""
     big = int(os.environ.get("BIG", str(4 << 30)))
     clear()
     r = open_data()
-    chunk = (b"x" * 1022 + b"\r\n") * 1024
     t0 = time.time()
     sent = 0
     try:
         while sent < big:
             r.send(chunk)
             sent += len(chunk)
-        r.send(b"\r\n.\r\n")
-        a = r.reply()
+        a = r.cmd(b"\r\n.\r\n")
     except Exception as e:
         a = f"error {e!r} after {sent} bytes"
     dt = time.time() - t0
     b = r.cmd("NOOP") if a.startswith("552") else ""
-    check("databytes_stream", a.startswith("552 5.3.4") and b.startswith("250") and count() == 0,
+    check(name, a.startswith("552 5.3.4") and b.startswith("250") and count() == 0,
           f"{a} / {b} after {sent} bytes in {dt:.1f}s")
     print(f"# streamed {sent} bytes in {dt:.1f}s", flush=True)
     r.close()
+
+def t_databytes_stream():
+    stream_data("databytes_stream", (b"x" * 1022 + b"\r\n") * 1024)
 
 def t_garbage():
     r = Raw()
@@ -436,26 +438,8 @@ def t_command_stream():
     check("served_after_command_stream", a.startswith("250"), a)
 
 def t_data_garbage_stream():
-    """BIG bytes of NULs, 8-bit and control bytes without a line end inside DATA:
-    552 after the dot, nothing queued, the session goes on."""
-    big = int(os.environ.get("BIG", str(4 << 30)))
-    chunk = bytes(c for c in range(256) if c not in (10, 13)) * 1024
-    clear()
-    r = open_data()
-    t0 = time.time()
-    sent = 0
-    try:
-        while sent < big:
-            r.send(chunk)
-            sent += len(chunk)
-        a = r.cmd(b"\r\n.\r\n")
-    except Exception as e:
-        a = f"error {e!r} after {sent} bytes"
-    dt = time.time() - t0
-    b = r.cmd("NOOP") if a.startswith("552") else ""
-    r.close()
-    check("data_garbage_stream", a.startswith("552 5.3.4") and b.startswith("250") and count() == 0,
-          f"{a} / {b} after {sent} bytes in {dt:.1f}s")
+    """NULs, 8-bit and control bytes without a line end inside DATA."""
+    stream_data("data_garbage_stream", bytes(c for c in range(256) if c not in (10, 13)) * 1024)
 
 def t_drop_mid_data():
     clear()
