@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -55,6 +57,8 @@ typedef struct ctx_s {
   int tlsctl;                   /* qmail-tlsd's control descriptor, -1 without */
   char const *checkpw;          /* CHECKPASSWORD */
   stralloc locals, senders;     /* control/locals, control/submissionsenders */
+  unsigned char localip[16];    /* TCPLOCALIP parsed */
+  int localipfam;               /* 4, 6, or 0 without one */
 } ctx;
 
 static long long now_ms(void)
@@ -206,6 +210,40 @@ static void op_qq_abort(void *vc)
   qm_qq_abort(&c->qq);
 }
 
+static int same_ip(unsigned char const *ip, int fam, unsigned char const *have, int havefam)
+{
+  return fam == havefam && !memcmp(ip, have, fam == 4 ? 4 : 16);
+}
+
+/* Ours: TCPLOCALIP (the address the client reached) or the address of any
+ * interface, asked afresh on each call: literals are rare, and an address added
+ * since the connection began counts. */
+static int op_ownip(void *vc, unsigned char const *ip, int fam)
+{
+  ctx *c = vc;
+  struct ifaddrs *ifs, *i;
+  int r = 0;
+  if (c->localipfam && same_ip(ip, fam, c->localip, c->localipfam)) return 1;
+  if (getifaddrs(&ifs) < 0) return -1;
+  for (i = ifs; i && !r; i = i->ifa_next) {
+    unsigned char have[16];
+    int havefam = 0;
+    if (!i->ifa_addr) continue;
+    if (i->ifa_addr->sa_family == AF_INET) {
+      memcpy(have, &((struct sockaddr_in const *)(void const *)i->ifa_addr)->sin_addr, 4);
+      havefam = 4;
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      static unsigned char const mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+      memcpy(have, &((struct sockaddr_in6 const *)(void const *)i->ifa_addr)->sin6_addr, 16);
+      havefam = 6;
+      if (!memcmp(have, mapped, 12)) { memmove(have, have + 12, 4); havefam = 4; }
+    }
+    if (havefam) r = same_ip(ip, fam, have, havefam);
+  }
+  freeifaddrs(ifs);
+  return r;
+}
+
 /* Reads one control line from qmail-tlsd (timeout as for the client) and parses
  * the report: 1 ok, 0 fail or anything else. */
 static int tls_report(ctx *c, qm_tlsreport *rep)
@@ -354,7 +392,7 @@ int main(int argc, char const *const *argv)
   static smtpd_session s;
   static smtpd_ops ops;
   static char in[IN_CHUNK];
-  stralloc me = STRALLOC_ZERO, greeting = STRALLOC_ZERO;
+  stralloc me = STRALLOC_ZERO, greeting = STRALLOC_ZERO, localiphost = STRALLOC_ZERO;
   unsigned long n;
   char const *x;
   int r, implicit = 0;
@@ -375,6 +413,10 @@ int main(int argc, char const *const *argv)
     if (!stralloc_copyb(&greeting, me.s, me.len + 1)) die_reply("421 4.3.0 out of memory\r\n", "allocate");
     greeting.len--;
   }
+  r = qm_control_readline(&localiphost, "control/localiphost");
+  if (r < 0) die_reply("421 4.3.0 unable to read controls\r\n", "read control/localiphost");
+  if (r && localiphost.len) cfg.localiphost = localiphost.s;
+  else if (me.len) cfg.localiphost = me.s;
   read_list(&c.rcpthosts, "control/rcpthosts", &c.haverh);
   read_list(&c.badmailfrom, "control/badmailfrom", 0);
   read_list(&c.badrcptto, "control/badrcptto", 0);
@@ -442,6 +484,14 @@ int main(int argc, char const *const *argv)
   cfg.remoteinfo = env_or("TCPREMOTEINFO", 0);
   cfg.localhost = env_or("TCPLOCALHOST", env_or("TCPLOCALIP", "unknown"));
   cfg.relayclient = getenv("RELAYCLIENT");   /* set, even empty, means relaying */
+  x = getenv("TCPLOCALIP");
+  if (x && *x && strlen(x) < QM_ADDR_LITERAL_MAX - 5) {
+    char lit[QM_ADDR_LITERAL_MAX];
+    size_t k = 0;
+    if (strchr(x, ':')) { memcpy(lit, "IPv6:", 5); k = 5; }
+    memcpy(lit + k, x, strlen(x));
+    c.localipfam = smtpd_ip_parse(c.localip, lit, k + strlen(x));
+  }
 
   ops.ctx = &c;
   ops.reply = &op_reply;
@@ -451,6 +501,7 @@ int main(int argc, char const *const *argv)
   ops.badmailfrom = &op_badmailfrom;
   ops.badrcptto = &op_badrcptto;
   ops.rcptcheck = &op_rcptcheck;
+  ops.ownip = &op_ownip;
   ops.qq_start = &op_qq_start;
   ops.qq_put = &op_qq_put;
   ops.qq_finish = &op_qq_finish;

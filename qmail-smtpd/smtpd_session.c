@@ -5,6 +5,7 @@
  * message ends only at CRLF.CRLF and any bare CR or LF in it gets a 5xx after the
  * end. Must never queue a message before its final dot or report 250 unless the
  * queue said so. */
+#include <arpa/inet.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -85,6 +86,40 @@ size_t smtpd_sanitize(char *out, size_t max, char const *in)
   }
   out[n] = 0;
   return n;
+}
+
+int smtpd_ip_parse(unsigned char ip[16], char const *s, size_t len)
+{
+  static unsigned char const mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  char buf[QM_ADDR_LITERAL_MAX + 1];
+  size_t i = 0;
+  int part;
+  if (len > 5 && !strncasecmp(s, "IPv6:", 5)) {
+    if (len - 5 > QM_ADDR_LITERAL_MAX || memchr(s, 0, len)) return 0;
+    memcpy(buf, s + 5, len - 5);
+    buf[len - 5] = 0;
+    if (inet_pton(AF_INET6, buf, ip) != 1) return 0;
+    /* ::ffff:a.b.c.d is the IPv4 host under another name */
+    if (memcmp(ip, mapped, 12)) return 6;
+    memmove(ip, ip + 12, 4);
+    return 4;
+  }
+  /* a dotted quad by hand: inet_pton refuses leading zeros that the address
+   * parser lets through, and both must agree on what a literal is */
+  for (part = 0; part < 4; part++) {
+    unsigned v = 0, digits = 0;
+    if (part) {
+      if (i >= len || s[i] != '.') return 0;
+      i++;
+    }
+    while (i < len && s[i] >= '0' && s[i] <= '9' && digits < 3) {
+      v = v * 10 + (unsigned)(s[i] - '0');
+      i++; digits++;
+    }
+    if (!digits || v > 255) return 0;
+    ip[part] = (unsigned char)v;
+  }
+  return i == len ? 4 : 0;
 }
 
 static size_t put_uint(char *out, unsigned long v, unsigned width)
@@ -463,6 +498,22 @@ static int cmd_rcpt(smtpd_session *s, char const *arg, size_t len)
   if (np < 0) return syntax_error(s, "501 5.5.4 bad RCPT parameters");
   if (np > 0) return syntax_error(s, "555 5.5.4 unsupported RCPT parameter");
   if (s->nrcpt >= s->maxrcpt) return smtpd_session_reply(s, "452 4.5.3 too many recipients");
+  if (a.literal && s->cfg->localiphost && s->ops->ownip) {
+    /* box@[one of our addresses] is local mail under the name localiphost, so
+     * that the lists, rcpthosts and the delivery see the same domain as for
+     * box@localiphost; an address that is not ours stays a literal */
+    unsigned char ip[16];
+    int fam = smtpd_ip_parse(ip, a.addr + a.at + 2, a.len - a.at - 3);
+    r = fam ? s->ops->ownip(s->ops->ctx, ip, fam) : 0;
+    if (r < 0) return smtpd_session_reply(s, "451 4.3.0 unable to figure out my IP addresses");
+    if (r > 0) {
+      size_t k = strlen(s->cfg->localiphost);
+      if (k > QM_ADDR_PATH_MAX - a.at - 1) return syntax_error(s, "501 5.1.3 address too long");
+      memcpy(a.addr + a.at + 1, s->cfg->localiphost, k + 1);
+      a.len = a.at + 1 + k;
+      a.literal = 0;
+    }
+  }
   r = s->ops->badrcptto(s->ops->ctx, a.addr);
   if (r < 0) return smtpd_session_reply(s, "451 4.3.0 unable to read controls");
   if (r > 0) {

@@ -73,6 +73,10 @@ typedef struct smtpd_ops_s {
   /* Submission: may this authenticated user use this envelope sender (as given,
    * "" for <>)? 1 yes, 0 no, -1 temporary failure. */
   int (*senderok)(void *ctx, char const *user, char const *sender);
+  /* Is this address one of this host's own? ip holds 4 bytes (family 4) or 16
+   * (family 6; an IPv4-mapped address arrives as family 4). 1 yes, 0 no, -1 the
+   * host's addresses could not be listed. May be null: no literal is ours. */
+  int (*ownip)(void *ctx, unsigned char const *ip, int family);
 } smtpd_ops;
 
 typedef struct smtpd_config_s {
@@ -82,6 +86,7 @@ typedef struct smtpd_config_s {
   char const *remotehost;     /* TCPREMOTEHOST or "unknown" */
   char const *remoteinfo;     /* TCPREMOTEINFO or 0 */
   char const *relayclient;    /* RELAYCLIENT: 0 unset, else appended to every RCPT */
+  char const *localiphost;    /* box@[own IP] becomes box@this; 0: literals stay */
   uint64_t databytes;         /* 0: no limit */
   unsigned long maxrcpt;      /* taken into [SMTPD_RCPT_MIN, SMTPD_RCPT_MAX] */
   char const *ehlo_extra[SMTPD_EHLO_EXTRA_MAX];   /* more EHLO keywords, 0-ended */
@@ -156,6 +161,10 @@ void smtpd_session_tls(smtpd_session *s, char const *proto, char const *cipher);
 int smtpd_session_reply(smtpd_session *s, char const *line);
 
 /* Pure helpers, exposed for tests. */
+/* The contents of an address literal ("a.b.c.d" or "IPv6:..." in any case, no
+ * brackets) to bytes in ip: 4 (4 bytes, also for an IPv4-mapped IPv6 address),
+ * 6 (16 bytes), or 0 if it is not a valid address. */
+int smtpd_ip_parse(unsigned char ip[16], char const *s, size_t len);
 /* Characters outside A-Za-z0-9.@%+/=:-[] become '?', at most max bytes kept. */
 size_t smtpd_sanitize(char *out, size_t max, char const *in);
 /* "d Mon yyyy hh:mm:ss -0000" for t in UTC; returns the length (< 40). */

@@ -208,6 +208,45 @@ def t_paths():
           and b"with UTF8SMTP" in q[0][0], f"{d} {q[:1] and q[0][1:]}")
     r.close()
 
+def t_localiphost():
+    """box@[own IP] is queued as box@localiphost (control/localiphost, else me)."""
+    extra = os.environ.get("EXTRAIP", "")
+    clear()
+    r = Raw()
+    r.cmd("EHLO client.example")
+    r.cmd("MAIL FROM:<a@b.example>")
+    a = r.cmd("RCPT TO:<postmaster@[127.0.0.1]>")
+    b = r.cmd("RCPT TO:<joe@[192.0.2.1]>")
+    c = r.cmd("RCPT TO:<Joe@[IPv6:::FFFF:127.0.0.1]>")
+    e = r.cmd(f"RCPT TO:<box@[{extra}]>") if extra else "250 skipped"
+    f = r.cmd("RCPT TO:<v6@[IPv6:0:0:0:0:0:0:0:1]>") if V6PORT else "250 skipped"
+    r.cmd("DATA")
+    d = r.cmd("Subject: literal\r\n\r\n.")
+    r.close()
+    q = queued()
+    want = ["postmaster@mail.example.org", "Joe@mail.example.org"] + (["box@mail.example.org"] if extra else []) \
+        + (["v6@mail.example.org"] if V6PORT else [])
+    check("localiphost_me", all(x.startswith("250") for x in (a, c, d, e, f)) and len(q) == 1 and q[0][2] == want,
+          f"{a} / {c} / {e} / {f} / {d} / {q[:1] and q[0][1:]}, want {want}")
+    check("literal_not_ours", b.startswith("553 5.7.1"), b)
+    if not extra:
+        out("SKIP", "localiphost_interface", "no extra address on lo")
+    clear()
+    control("localiphost", "localhost\n")
+    try:
+        r = Raw()
+        r.cmd("EHLO client.example")
+        r.cmd("MAIL FROM:<a@b.example>")
+        a = r.cmd("RCPT TO:<postmaster@[127.0.0.1]>")
+        r.cmd("DATA")
+        d = r.cmd("Subject: literal\r\n\r\n.")
+        r.close()
+        q = queued()
+        check("localiphost_control", a.startswith("250") and d.startswith("250") and q
+              and q[0][2] == ["postmaster@localhost"], f"{a} / {d} / {q[:1] and q[0][1:]}")
+    finally:
+        control("localiphost", None)
+
 def t_relay():
     r = Raw()
     r.cmd("EHLO client.example")
@@ -309,28 +348,30 @@ def t_hops():
         check(f"hops_{n}", code(a) == want and count() == (1 if want == "250" else 0), f"{a}, {count()} queued")
         r.close()
 
-def t_databytes_stream():
-    """Streams BIG bytes at a 2 MB databytes limit: 552, at speed, nothing queued."""
+def stream_data(name, chunk):
+    """Streams BIG bytes of chunk inside DATA at a 2 MB databytes limit, then the
+    dot: 552, at speed, nothing queued, the session goes on."""
     big = int(os.environ.get("BIG", str(4 << 30)))
     clear()
     r = open_data()
-    chunk = (b"x" * 1022 + b"\r\n") * 1024
     t0 = time.time()
     sent = 0
     try:
         while sent < big:
             r.send(chunk)
             sent += len(chunk)
-        r.send(b"\r\n.\r\n")
-        a = r.reply()
+        a = r.cmd(b"\r\n.\r\n")
     except Exception as e:
         a = f"error {e!r} after {sent} bytes"
     dt = time.time() - t0
     b = r.cmd("NOOP") if a.startswith("552") else ""
-    check("databytes_stream", a.startswith("552 5.3.4") and b.startswith("250") and count() == 0,
+    check(name, a.startswith("552 5.3.4") and b.startswith("250") and count() == 0,
           f"{a} / {b} after {sent} bytes in {dt:.1f}s")
     print(f"# streamed {sent} bytes in {dt:.1f}s", flush=True)
     r.close()
+
+def t_databytes_stream():
+    stream_data("databytes_stream", (b"x" * 1022 + b"\r\n") * 1024)
 
 def t_garbage():
     r = Raw()
@@ -352,6 +393,53 @@ def t_garbage():
     a = r.cmd("NOOP")
     check("served_after_garbage", a.startswith("250"), a)
     r.close()
+
+def flood(r, chunk, big):
+    """Sends chunk until big bytes went or the server hung up, reading replies at the
+    same time; returns (replies, bytes sent, seconds, closed)."""
+    sent = [0]
+    def pump():
+        try:
+            while sent[0] < big:
+                r.s.sendall(chunk)
+                sent[0] += len(chunk)
+        except OSError:
+            pass
+    t0 = time.time()
+    th = threading.Thread(target=pump, daemon=True)
+    th.start()
+    replies = []
+    try:
+        while len(replies) < 5:
+            replies.append(r.reply())
+    except (EOFError, OSError):
+        pass
+    th.join(60)
+    closed = r.closed()
+    return replies, sent[0], time.time() - t0, closed
+
+def t_command_stream():
+    """BIG bytes of one command line without LF (letters, then garbage with NULs):
+    an answer and a hangup after a few KB, under the memory limit; the next
+    connection is served."""
+    big = int(os.environ.get("BIG", str(4 << 30)))
+    garbage = bytes(c for c in range(256) if c != 10) * 256
+    for name, chunk in (("letters", b"x" * 65536), ("garbage", garbage)):
+        r = Raw()
+        r.cmd("EHLO client.example")
+        replies, sent, dt, closed = flood(r, chunk, big)
+        r.close()
+        ok = len(replies) == 2 and replies[0].startswith("500 5.5.2") and replies[1].startswith("421 4.7.0") \
+            and closed and sent < 64 << 20
+        check(f"command_stream_{name}", ok, f"{replies} closed={closed} after {sent} bytes in {dt:.1f}s")
+    r = Raw()
+    a = r.cmd("NOOP")
+    r.close()
+    check("served_after_command_stream", a.startswith("250"), a)
+
+def t_data_garbage_stream():
+    """NULs, 8-bit and control bytes without a line end inside DATA."""
+    stream_data("data_garbage_stream", bytes(c for c in range(256) if c not in (10, 13)) * 1024)
 
 def t_drop_mid_data():
     clear()
@@ -500,9 +588,9 @@ def t_ipv6():
     q = queued()
     check("ipv6", a.startswith("250") and q and b"(HELO [IPv6:::1]) (::1)" in q[0][0], f"{a} {q[:1] and q[0][0][:200]}")
 
-for t in (t_basic, t_sequence, t_paths, t_relay, t_lists, t_pipelining, t_smuggling, t_hops, t_garbage,
+for t in (t_basic, t_sequence, t_paths, t_localiphost, t_relay, t_lists, t_pipelining, t_smuggling, t_hops, t_garbage,
           t_drop_mid_data, t_qq_exits, t_timeout, t_recipients_cdb, t_swaks, t_ipv6, t_concurrent,
-          t_databytes_stream):
+          t_databytes_stream, t_command_stream, t_data_garbage_stream):
     try:
         t()
     except Exception as e:

@@ -24,6 +24,10 @@ start() { # port address [rules]
     s6-softlimit -m 64000000 -o 64 "$QM_HOME/bin/qmail-smtpd" >> "$INST/smtpd.log" 2>&1 &
   INST_PIDS="$INST_PIDS $!"
 }
+# An address of this host that no client connects to: own only through the
+# interface list (box@[it] must become box@me).
+EXTRAIP=
+ip addr add 192.0.2.77/32 dev lo 2>/dev/null && EXTRAIP=192.0.2.77
 start 2525 127.0.0.1
 start 2526 127.0.0.1 "$INST/tcp.relay.cdb"
 # A queue program that only answers with the exit code in $INST/exitcode: the
@@ -43,7 +47,7 @@ for i in $(seq 50); do
   sleep 0.1
 done
 
-HOME_DIR=$QM_HOME EXITFILE=$INST/exitcode QQPORT=2528 PORT=2525 RELAYPORT=2526 V6PORT=$V6PORT SWAKS=$(command -v swaks) \
+EXTRAIP=$EXTRAIP HOME_DIR=$QM_HOME EXITFILE=$INST/exitcode QQPORT=2528 PORT=2525 RELAYPORT=2526 V6PORT=$V6PORT SWAKS=$(command -v swaks) \
   BIG=${SMTPD_BIG:-4294967296} python3 "$QM_SRC/tests/e2e/smtpd_e2e.py"
 
 # The installed service run script: tcpserver as configured in env/, qmaild, a

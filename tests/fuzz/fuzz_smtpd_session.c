@@ -64,6 +64,12 @@ static int f_pw(void *c, char const *user, char const *pass, size_t passlen)
       || strlen(pass) != passlen) abort();
   return user[0] == 'j' ? 1 : user[0] == 't' ? -1 : 0;
 }
+static int f_ownip(void *c, unsigned char const *ip, int family)
+{
+  (void)c;
+  if (family != 4 && family != 6) abort();
+  return ip[family == 4 ? 3 : 15] == 7 ? 1 : ip[0] == 198 ? -1 : 0;
+}
 static int f_sender(void *c, char const *user, char const *sender) { (void)c; return user[0] == sender[0]; }
 
 int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
@@ -72,7 +78,7 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
   static char const kinds[] = "KDZSP";
   smtpd_config cfg;
   smtpd_ops ops = { 0, f_reply, 0, f_now, f_host, f_bad, f_bad, f_check,
-                    f_start, f_put, f_finish, f_abort, 0, f_tls, f_plain, f_pw, f_sender };
+                    f_start, f_put, f_finish, f_abort, 0, f_tls, f_plain, f_pw, f_sender, f_ownip };
   fctx f = { 0, 'K', 0 };
   size_t chunk, i;
   if (!size) return 0;
@@ -86,6 +92,7 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
   cfg.tls = 1;
   cfg.submission = (data[0] & 2) != 0;
   cfg.tlsrequired = (data[0] & 4) != 0;
+  cfg.localiphost = (data[0] & 8) ? "lih.example.org" : 0;
   ops.ctx = &f;
   if (!smtpd_session_start(&s, &cfg, &ops)) abort();
   for (i = 1; i < size; i += chunk) {

@@ -61,12 +61,20 @@ static time_t f_now(void *c) { (void)c; return T0; }
 static int f_rcpthost(void *c, char const *d)
 {
   (void)c;
-  return !strcmp(d, "example.org") || !strcmp(d, "[192.0.2.1]") ? 1 : !strcmp(d, "tempfail.example") ? -1 : 0;
+  return !strcmp(d, "example.org") || !strcmp(d, "[192.0.2.1]") || !strcmp(d, "lih.example.org") ? 1 : !strcmp(d, "tempfail.example") ? -1 : 0;
 }
 
 static int f_badmailfrom(void *c, char const *a) { (void)c; return !strcmp(a, "bad@spam.example"); }
-static int f_badrcptto(void *c, char const *a) { (void)c; return !strcmp(a, "blocked@example.org"); }
-static int f_rcptcheck(void *c, char const *a) { (void)c; return strcmp(a, "nobody@example.org") != 0; }
+static int f_badrcptto(void *c, char const *a)
+{
+  (void)c;
+  return !strcmp(a, "blocked@example.org") || !strcmp(a, "blocked@lih.example.org");
+}
+static int f_rcptcheck(void *c, char const *a)
+{
+  (void)c;
+  return strcmp(a, "nobody@example.org") && strcmp(a, "nobody@lih.example.org");
+}
 
 static int f_qq_start(void *c)
 {
@@ -159,9 +167,24 @@ static int f_senderok(void *c, char const *user, char const *sender)
   return !strcmp(sender, want);
 }
 
+/* This host: 192.0.2.7, 2001:db8::7 and 198.51.100.1; 198.51.100.99 cannot be
+ * looked up (a failing getifaddrs). */
+static int f_ownip(void *c, unsigned char const *ip, int family)
+{
+  static unsigned char const v4[][4] = { { 192, 0, 2, 7 }, { 198, 51, 100, 1 } };
+  static unsigned char const v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7 };
+  static unsigned char const fail4[4] = { 198, 51, 100, 99 };
+  (void)c;
+  if (family == 6) return !memcmp(ip, v6, 16);
+  if (family != 4) fail_msg("ownip: family %d, want 4 or 6", family);
+  if (!memcmp(ip, fail4, 4)) return -1;
+  return !memcmp(ip, v4[0], 4) || !memcmp(ip, v4[1], 4);
+}
+
 static smtpd_ops const ops_template = {
   0, f_reply, f_log, f_now, f_rcpthost, f_badmailfrom, f_badrcptto, f_rcptcheck,
-  f_qq_start, f_qq_put, f_qq_finish, f_qq_abort, 0, f_starttls, f_tlsplain, f_checkpw, f_senderok
+  f_qq_start, f_qq_put, f_qq_finish, f_qq_abort, 0, f_starttls, f_tlsplain, f_checkpw, f_senderok,
+  f_ownip
 };
 
 #define REC "Received: from host.example (HELO client.example) (192.0.2.9)\n  by mx.example.org with "
@@ -282,6 +305,31 @@ static struct dialogue const dialogues[] = {
   { "badmailfrom badrcptto", EHLO "MAIL FROM:<bad@spam.example>\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<blocked@example.org>\r\n",
     0, 'K', 0, 1, EHLO_R "553 5.7.1 sorry, your envelope sender is in my badmailfrom list\n" OK_MAIL
     "553 5.7.1 sorry, that address is in my badrcptto list\n", 0, 0 },
+  /* box@[own IP] -> box@localiphost, before badrcptto, rcpthosts and rcptcheck */
+  { "own ip literals", EHLO "MAIL FROM:<a@b.example>\r\nRCPT TO:<postmaster@[192.0.2.7]>\r\n"
+    "RCPT TO:<Joe@[IPv6:2001:DB8:0:0:0:0:0:7]>\r\nRCPT TO:<x@[IPv6:::ffff:198.51.100.1]>\r\n"
+    "RCPT TO:<y@[198.51.100.001]>\r\nRCPT TO:<@r.example:z@[ipv6:2001:db8::7]>\r\nDATA\r\n.\r\n", 0, 'K', 0, 1,
+    EHLO_R OK_MAIL OK_RCPT OK_RCPT OK_RCPT OK_RCPT OK_RCPT GO QUEUED, REC "ESMTP" DATE,
+    "Fa@b.example|Tpostmaster@lih.example.org|TJoe@lih.example.org|Tx@lih.example.org|"
+    "Ty@lih.example.org|Tz@lih.example.org|" },
+  { "foreign ip literals", EHLO "MAIL FROM:<a@b.example>\r\nRCPT TO:<x@[192.0.2.8]>\r\n"
+    "RCPT TO:<x@[IPv6:2001:db8::8]>\r\nRCPT TO:<x@[IPv6:::ffff:192.0.2.8]>\r\nRCPT TO:<x@[IPv6:::192.0.2.7]>\r\n"
+    "RCPT TO:<x@[192.0.2.1]>\r\nRCPT TO:<x@[198.51.100.99]>\r\nRCPT TO:<x@[192.0.2.7].example.org>\r\n"
+    "DATA\r\n.\r\n", 0, 'K', 0, 1,
+    EHLO_R OK_MAIL "553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts\n"
+    "553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts\n"
+    "553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts\n"
+    "553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts\n" OK_RCPT
+    "451 4.3.0 unable to figure out my IP addresses\n" "501 5.1.3 bad recipient address syntax\n" GO QUEUED,
+    REC "ESMTP" DATE, "Fa@b.example|Tx@[192.0.2.1]|" },
+  { "own ip literal and the lists", EHLO "MAIL FROM:<a@b.example>\r\nRCPT TO:<blocked@[192.0.2.7]>\r\n"
+    "RCPT TO:<nobody@[192.0.2.7]>\r\nRCPT TO:<BLOCKED@[192.0.2.7]>\r\n", 0, 'K', 0, 1,
+    EHLO_R OK_MAIL "553 5.7.1 sorry, that address is in my badrcptto list\n"
+    "550 5.1.1 sorry, no mailbox here by that name\n" OK_RCPT, 0, 0 },
+  { "own ip literal with relayclient", EHLO "MAIL FROM:<a@b.example>\r\nRCPT TO:<x@[192.0.2.7]>\r\n"
+    "RCPT TO:<x@[192.0.2.8]>\r\nDATA\r\n.\r\n", 0, 'K', "@relay", 1,
+    EHLO_R OK_MAIL OK_RCPT OK_RCPT GO QUEUED, REC "ESMTP" DATE,
+    "Fa@b.example|Tx@lih.example.org@relay|Tx@[192.0.2.8]@relay|" },
   { "unknown mailbox", EHLO "MAIL FROM:<a@b.example>\r\nRCPT TO:<nobody@example.org>\r\n", 0, 'K', 0, 1,
     EHLO_R OK_MAIL "550 5.1.1 sorry, no mailbox here by that name\n", 0, 0 },
   /* DATA */
@@ -337,6 +385,9 @@ static int has_bytes(void const *hay, size_t len, char const *needle)
 #define M_SUB 4                 /* submission */
 #define M_FAIL 8                /* the handshake fails */
 #define M_IMPLICIT 16           /* TLS from the start */
+#define M_NOLIH 32              /* neither control/localiphost nor control/me */
+
+static char const *lih_override;     /* another control/localiphost for one test */
 
 static void run_gen(struct dialogue const *d, int mode, char const *in, size_t len,
                     char const *in2, size_t step, char const *how)
@@ -355,6 +406,7 @@ static void run_gen(struct dialogue const *d, int mode, char const *in, size_t l
   cfg.remoteip = "192.0.2.9";
   cfg.remotehost = "host.example";
   cfg.relayclient = d->relay;
+  cfg.localiphost = (mode & M_NOLIH) ? 0 : lih_override ? lih_override : "lih.example.org";
   cfg.databytes = 1000;
   cfg.maxrcpt = 5;
   cfg.tls = !!(mode & M_TLS);
@@ -456,6 +508,10 @@ static struct tdialogue const tdialogues[] = {
     M_TLS, "STARTTLS\r\n" EHLO },
   { { "starttls with an argument", "STARTTLS now\r\nNOOP\r\n", 0, 'K', 0, 1,
       "501 5.5.4 STARTTLS takes no argument\n[plain]\n250 2.0.0 ok\n", 0, 0 }, M_TLS, 0 },
+  { { "no localiphost: literals stay", EHLO "MAIL FROM:<a@b.example>\r\nRCPT TO:<x@[192.0.2.7]>\r\n"
+      "RCPT TO:<x@[192.0.2.1]>\r\nRCPT TO:<x@[198.51.100.99]>\r\n", 0, 'K', 0, 1,
+      EHLO_R OK_MAIL "553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts\n" OK_RCPT
+      "553 5.7.1 sorry, that domain isn't in my list of allowed rcpthosts\n", 0, 0 }, M_NOLIH, 0 },
   { { "no starttls without a helper", EHLO "STARTTLS\r\n", 0, 'K', 0, 1,
       EHLO_R "500 5.5.2 unrecognized command\n", 0, 0 }, 0, 0 },
   { { "handshake fails", "STARTTLS\r\n", 0, 'K', 0, 0, "220 2.0.0 Ready to start TLS\n[tlsfail]\n", 0, 0 },
@@ -734,6 +790,75 @@ static void sanitize_and_date(void **state)
   assert_string_equal(out, "3 Jan 2024 09:05:07 -0000");
 }
 
+/* Literal contents to address bytes: what counts as the same address. */
+static void ip_parse(void **state)
+{
+  static struct { char const *in; size_t len; int want; unsigned char ip[16]; } const t[] = {
+    { "192.0.2.7", 0, 4, { 192, 0, 2, 7 } },
+    { "0.0.0.0", 0, 4, { 0 } },
+    { "255.255.255.255", 0, 4, { 255, 255, 255, 255 } },
+    { "010.001.2.7", 0, 4, { 10, 1, 2, 7 } },
+    { "IPv6:2001:db8::7", 0, 6, { 0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7 } },
+    { "ipv6:2001:DB8:0:0:0:0:0:7", 0, 6, { 0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7 } },
+    { "IPV6:::1", 0, 6, { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 } },
+    { "IPv6:::ffff:127.0.0.1", 0, 4, { 127, 0, 0, 1 } },
+    { "IPv6:::FFFF:7f00:1", 0, 4, { 127, 0, 0, 1 } },
+    { "IPv6:::127.0.0.1", 0, 6, { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 127, 0, 0, 1 } },
+    { "256.0.0.1", 0, 0, { 0 } },
+    { "1.2.3", 0, 0, { 0 } },
+    { "1.2.3.4.", 0, 0, { 0 } },
+    { "1.2.3.4.5", 0, 0, { 0 } },
+    { "1.2.3.0004", 0, 0, { 0 } },
+    { "1..2.3", 0, 0, { 0 } },
+    { " 1.2.3.4", 0, 0, { 0 } },
+    { "1.2.3.4\0", 8, 0, { 0 } },
+    { "IPv6:::1\0", 9, 0, { 0 } },
+    { "IPv6:\0::1", 9, 0, { 0 } },
+    { "IPv6:::1%lo", 0, 0, { 0 } },
+    { "IPv6:1::2::3", 0, 0, { 0 } },
+    { "IPv6:", 0, 0, { 0 } },
+    { "IPv6:1.2.3.4", 0, 0, { 0 } },
+    { "IPv4:1.2.3.4", 0, 0, { 0 } },
+    { "", 0, 0, { 0 } },
+    { "\xc0.1.2.3", 0, 0, { 0 } },
+    { "IPv6:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0001", 0, 0, { 0 } },
+  };
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+    unsigned char ip[16];
+    size_t len = t[i].len ? t[i].len : strlen(t[i].in);
+    int got;
+    memset(ip, 0xaa, sizeof ip);
+    got = smtpd_ip_parse(ip, t[i].in, len);
+    if (got != t[i].want) fail_msg("ip_parse \"%s\": got %d, want %d", t[i].in, got, t[i].want);
+    if (got && memcmp(ip, t[i].ip, got == 4 ? 4 : 16))
+      fail_msg("ip_parse \"%s\": got %02x%02x%02x%02x..., want %02x%02x%02x%02x...", t[i].in,
+               ip[0], ip[1], ip[2], ip[3], t[i].ip[0], t[i].ip[1], t[i].ip[2], t[i].ip[3]);
+  }
+}
+
+/* The rewritten address must still fit the envelope's path limit. */
+static void localiphost_long(void **state)
+{
+  static char host[QM_ADDR_PATH_MAX + 1];
+  static char want[2 * QM_ADDR_PATH_MAX];
+  static struct dialogue d = { "long localiphost",
+    EHLO "MAIL FROM:<a@b.example>\r\nRCPT TO:<abcdefghij@[192.0.2.7]>\r\nRCPT TO:<abcdefghi@[192.0.2.7]>\r\n",
+    0, 'K', "", 1, 0, 0, 0 };
+  size_t len = strlen(d.in);
+  (void)state;
+  /* "abcdefghi@" + host is exactly QM_ADDR_PATH_MAX bytes; one more does not fit */
+  memset(host, 'h', QM_ADDR_PATH_MAX - 10);
+  host[QM_ADDR_PATH_MAX - 10] = 0;
+  snprintf(want, sizeof want, "%s%s%s", EHLO_R OK_MAIL, "501 5.1.3 address too long\n", OK_RCPT);
+  d.replies = want;
+  lih_override = host;
+  run_one(&d, d.in, len, len, "whole");
+  run_one(&d, d.in, len, 1, "byte by byte");
+  lih_override = 0;
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -745,6 +870,8 @@ int main(void)
     cmocka_unit_test(maxrcpt),
     cmocka_unit_test(timeout_in_data),
     cmocka_unit_test(received_line),
+    cmocka_unit_test(ip_parse),
+    cmocka_unit_test(localiphost_long),
     cmocka_unit_test(sanitize_and_date),
   };
   return cmocka_run_group_tests(tests, 0, 0);
