@@ -23,7 +23,8 @@ fuzz_remote_reply_SRCS := tests/fuzz/fuzz_remote_reply.c qmail-remote/remote_rep
 fuzz_remote_body_SRCS := tests/fuzz/fuzz_remote_body.c qmail-remote/remote_body.c
 
 PROGS += qmail-rspawn
-qmail-rspawn_SRCS := qmail-remote/qmail-rspawn.c qmail-remote/remote_rspawn.c qmail-send/send_proto.c
+qmail-rspawn_SRCS := qmail-remote/qmail-rspawn.c qmail-remote/remote_rspawn.c qmail-send/send_proto.c \
+  qmail-send/send_spawner.c
 
 PROGS += qmail-tcpto qmail-tcpok
 qmail-tcpto_SRCS := qmail-remote/qmail-tcpto.c qmail-remote/remote_tcpto.c
