@@ -1,9 +1,9 @@
 /* qmail-rspawn: qmail-send's remote spawner. Runs as qmailr in HOME/queue/mess;
- * reads spawner commands on fd 0, runs one qmail-remote per command (host = the
- * part of the recipient after its last '@', the message file as stdin) and writes
- * one reply per command on fd 1 once the child's output has ended and it has
- * exited. Trusts qmail-send's commands only after send_cmd_check; never passes a
- * child's output on without remote_rspawn_report's reading of it. */
+ * serves the spawner loop (send_spawner) with one qmail-remote per command (host =
+ * the part of the recipients after their last '@', all the same; the message file
+ * as stdin) and one reply per recipient. Trusts qmail-send's commands only after
+ * send_cmd_check and check; never passes a child's output on without
+ * remote_rspawn_report's reading of it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
