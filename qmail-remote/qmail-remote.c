@@ -10,7 +10,9 @@
 #include <unistd.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <skalibs/gccattributes.h>
 #include <skalibs/allreadwrite.h>
@@ -32,8 +34,11 @@
 #include "remote_route.h"
 #include "remote_smtp.h"
 #include "remote_tcpto.h"
+#include "remote_tls.h"
+#include "qm_tlsctl.h"
 
 #define TCPTO_PATH "queue/lock/tcpto"
+#define TLSCTL_FD 5
 
 static stralloc out = STRALLOC_ZERO;
 
@@ -152,6 +157,81 @@ static void ipfmt(char *s, unsigned char const *ip)
   else s[ip6_fmt(s, (char const *)ip)] = 0;
 }
 
+/* qmail-tlsd's control descriptor: 1 while the helper serves us. */
+static int tlshelper;
+
+static void tlswhy(remote_smtp *s, char const *why)
+{
+  size_t l = strlen(why);
+  if (l >= sizeof s->tlswhy) l = sizeof s->tlswhy - 1;
+  memcpy(s->tlswhy, why, l);
+  s->tlswhy[l] = 0;
+}
+
+/* Hands the connection to qmail-tlsd (PROTOCOL, client mode) and takes the
+ * plaintext side of the TLS session in its place. Our copy of the socket is
+ * closed whatever happens: after the request the connection is the helper's. */
+static int handover(remote_smtp *s)
+{
+  struct conn *c = s->io.ctx;
+  char req[REMOTE_TLS_REQ_MAX], line[QM_TLSCTL_MAX];
+  size_t n = remote_tls_request(req, s->tlsname ? s->tlsname : "", s->tls), len = 0;
+  struct msghdr m;
+  struct iovec v;
+  union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } cm;
+  struct cmsghdr *h;
+  int newfd = -1, k;
+  qm_tlsreport rep;
+  if (!n) { tlswhy(s, "the server name cannot be sent to the helper"); fd_close(c->fd); c->fd = -1; return 0; }
+  memset(&m, 0, sizeof m);
+  memset(&cm, 0, sizeof cm);
+  v.iov_base = req; v.iov_len = n;
+  m.msg_iov = &v; m.msg_iovlen = 1;
+  m.msg_control = cm.b; m.msg_controllen = sizeof cm.b;
+  h = CMSG_FIRSTHDR(&m);
+  h->cmsg_level = SOL_SOCKET; h->cmsg_type = SCM_RIGHTS; h->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(h), &c->fd, sizeof(int));
+  k = sendmsg(TLSCTL_FD, &m, MSG_NOSIGNAL) == (ssize_t)n;
+  fd_close(c->fd);
+  c->fd = -1;
+  if (!k) { tlshelper = 0; tlswhy(s, "unable to reach qmail-tlsd"); return 0; }
+  /* one answer per request: the line, with the new descriptor on its first bytes */
+  while (!len || line[len - 1] != '\n') {
+    struct conn w = { TLSCTL_FD, c->timeout };
+    ssize_t r;
+    if (len == sizeof line) break;
+    memset(&m, 0, sizeof m);
+    v.iov_base = line + len; v.iov_len = sizeof line - len;
+    m.msg_iov = &v; m.msg_iovlen = 1;
+    m.msg_control = cm.b; m.msg_controllen = sizeof cm.b;
+    if (!waitfd(&w, IOPAUSE_READ)) break;
+    r = recvmsg(TLSCTL_FD, &m, MSG_CMSG_CLOEXEC);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (r <= 0) { tlshelper = 0; break; }
+    for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
+      if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
+        size_t j, nfd = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (j = 0; j < nfd; j++) {
+          int fd;
+          memcpy(&fd, CMSG_DATA(h) + j * sizeof(int), sizeof fd);
+          if (newfd < 0) newfd = fd; else fd_close(fd);
+        }
+      }
+    len += (size_t)r;
+  }
+  k = len && line[len - 1] == '\n' ? qm_tlsctl_parse_report(&rep, line, len - 1) : -1;
+  if (k > 0 && newfd >= 0 && ndelay_on(newfd) >= 0) {
+    c->fd = newfd;
+    remote_tls_note(s->tlsnote, rep.proto, rep.cipher, rep.verified);
+    return 1;
+  }
+  if (newfd >= 0) fd_close(newfd);
+  if (!k) tlswhy(s, rep.peer);
+  else if (!tlshelper) tlswhy(s, "qmail-tlsd is gone");
+  else tlswhy(s, "qmail-tlsd gave no usable answer");
+  return 0;
+}
+
 /* tcpto: read under a shared lock for the skip test, rewrite under an exclusive one. */
 static int tcpto_skip(unsigned char const *ip)
 {
@@ -185,7 +265,10 @@ static void tcpto_update(unsigned char const *ip, int timedout)
 
 int main(int argc, char const *const *argv)
 {
-  stralloc helo = STRALLOC_ZERO, routes = STRALLOC_ZERO, next = STRALLOC_ZERO;
+  stralloc helo = STRALLOC_ZERO, routes = STRALLOC_ZERO, next = STRALLOC_ZERO, tlsdests = STRALLOC_ZERO;
+  remote_tlsdest dest;
+  char const *x;
+  int plainretry = 0;
   unsigned long tconnect = 60, tremote = 1200;
   remote_route rt;
   remote_resolver res;
@@ -205,8 +288,15 @@ int main(int argc, char const *const *argv)
   if (qm_control_readlist(&routes, "control/smtproutes") < 0
     || qm_control_readulong(&tconnect, "control/timeoutconnect", 60) < 0
     || qm_control_readulong(&tremote, "control/timeoutremote", 1200) < 0
-    || qm_control_readulong(&tdns, "control/timeoutdns", 20) < 0)
+    || qm_control_readulong(&tdns, "control/timeoutdns", 20) < 0
+    || qm_control_readlist(&tlsdests, "control/tlsdestinations") < 0)
     finish('Z', "Unable to read control files. (#4.3.0)\n");
+  if (remote_tlsdest_find(&dest, tlsdests.s, tlsdests.len, argv[1]) < 0)
+    finish('Z', "Unable to parse tlsdestinations. (#4.3.0)\n");
+  x = getenv("QMAIL_TLSCTL");
+  tlshelper = x && !strcmp(x, "5") && fcntl(TLSCTL_FD, F_GETFD) >= 0 && coe(TLSCTL_FD) >= 0;
+  if (dest.policy != REMOTE_TLS_OPPORTUNISTIC && !tlshelper)
+    finish('Z', "Sorry, tlsdestinations requires TLS for this domain and qmail-tlsd is not running. (#4.7.5)\n");
   if (!tconnect) tconnect = 1;
   if (!tremote) tremote = 1;
   if (tdns > 600) tdns = 600;
@@ -254,7 +344,9 @@ int main(int argc, char const *const *argv)
     tain deadline;
     remote_smtp s;
     enum remote_smtp_result r;
-    if (plan.n > 1 && tcpto_skip(ip)) continue;
+    int plain = plainretry;
+    plainretry = 0;
+    if (plan.n > 1 && !plain && tcpto_skip(ip)) continue;
     c.fd = is6 ? socket_tcp6_nb() : socket_tcp4_nb();
     if (c.fd < 0) finish('Z', "Unable to create a socket. (#4.3.0)\n");
     if ((is6 ? socket_connect6(c.fd, (char const *)ip, plan.port)
@@ -283,8 +375,18 @@ int main(int argc, char const *const *argv)
     s.size = size;
     s.out = &out;
     s.next = &next;
+    s.tls = &dest;
+    s.tlshelper = tlshelper && !plain;
+    s.tlsname = plan.addr[i].name;
+    s.starttls = handover;
     r = remote_smtp_run(&s);
-    fd_close(c.fd);
+    if (c.fd >= 0) fd_close(c.fd);
+    /* opportunistic TLS that failed: the same address once more, in plaintext */
+    if (r == REMOTE_SMTP_NEXT && s.tlsfailed && !plain && remote_tls_fallback(dest.policy)) {
+      plainretry = 1;
+      i--;     /* wraps at 0 and the loop's i++ brings it back: well defined for size_t */
+      continue;
+    }
     if (r == REMOTE_SMTP_NOMEM) { out.len = 0; finish('Z', "Out of memory. (#4.3.0)\n"); }
     if (r == REMOTE_SMTP_DONE) finish(0, 0);
   }

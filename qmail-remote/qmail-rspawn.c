@@ -19,7 +19,9 @@
 
 #include "qm_conf.h"
 #include "qm_exit.h"
+#include "qm_control.h"
 #include "remote_rspawn.h"
+#include "remote_tls.h"
 #include "../qmail-send/send_proto.h"
 #include "../qmail-send/send_spawner.h"
 
@@ -27,6 +29,9 @@ char const *PROG = "qmail-rspawn";
 
 static uid_t uid_qmailq;
 static char const *remote = QM_HOME "/bin/qmail-remote";
+static char const *tlsd = QM_HOME "/bin/qmail-tlsd";
+static int have_tlsd;
+static remote_tlsdest dest;   /* filled by check, read by the child */
 
 static char const *hostof(char const *rcpt)
 {
@@ -42,17 +47,31 @@ static char const *check(send_cmd *c)
   for (i = 1; i < c->nrcpt; i++)
     if (strcasecmp(hostof(send_cmd_rcpt(c, i)), host))
       return "ZSorry, recipients for different hosts in one command. (#4.3.0)\n";
+  /* the tlsdestinations entry of this host may name the CA file its server's
+   * certificate is checked against; qmail-remote reads the same line for the rest */
+  if (have_tlsd) {
+    stralloc list = STRALLOC_ZERO;
+    int k = qm_control_readlist(&list, "../../control/tlsdestinations");
+    k = k < 0 ? -1 : remote_tlsdest_find(&dest, list.s, list.len, host);
+    stralloc_free(&list);
+    if (k < 0) return "ZUnable to read tlsdestinations. (#4.3.0)\n";
+  }
   return 0;
 }
 
 static void child(send_cmd const *c)
 {
-  char const *argv[4 + SEND_RCPTS_MAX];
-  unsigned int i;
-  argv[0] = "qmail-remote"; argv[1] = hostof(c->rcpt); argv[2] = c->sender;
-  for (i = 0; i < c->nrcpt; i++) argv[3 + i] = send_cmd_rcpt(c, i);
-  argv[3 + i] = 0;
-  execv(remote, (char *const *)argv);
+  char const *argv[9 + SEND_RCPTS_MAX];
+  unsigned int n = 0, i;
+  if (have_tlsd) {
+    argv[n++] = "qmail-tlsd"; argv[n++] = "-C";
+    if (dest.cafile[0]) { argv[n++] = "-A"; argv[n++] = dest.cafile; }
+    argv[n++] = "--";
+  }
+  argv[n++] = have_tlsd ? remote : "qmail-remote"; argv[n++] = hostof(c->rcpt); argv[n++] = c->sender;
+  for (i = 0; i < c->nrcpt; i++) argv[n++] = send_cmd_rcpt(c, i);
+  argv[n] = 0;
+  execv(have_tlsd ? tlsd : remote, (char *const *)argv);
   _exit(REMOTE_RSPAWN_EXIT_EXEC);
 }
 
@@ -122,6 +141,9 @@ int main(int argc, char const *const *argv)
   uid_qmailq = pw->pw_uid;
   x = getenv("QMAILREMOTE");
   if (x && x[0] == '/') remote = x;
+  x = getenv("QMAILTLSD");
+  if (x && x[0] == '/') tlsd = x;
+  have_tlsd = !(x && !x[0]) && access(tlsd, X_OK) == 0;
   if (chdir(QM_HOME) < 0 || chdir("queue/mess") < 0)
     strerr_diefu2sys(QM_EXIT_TEMP, "switch to ", QM_HOME "/queue/mess");
   tcpto_clear();
@@ -131,5 +153,6 @@ int main(int argc, char const *const *argv)
   sp.owner = uid_qmailq;
   sp.keep = SEND_RCPTS_MAX * RSPAWN_PART_MAX;
   sp.childfail = REMOTE_RSPAWN_EXIT_EXEC;
+  sp.keeperr = have_tlsd;   /* the helper's log lines must not mix with the reports */
   return send_spawner_run(&sp);
 }

@@ -27,6 +27,8 @@ typedef struct remote_mx {
 typedef struct remote_addr {
   unsigned int pref;
   unsigned char ip[16];
+  char name[REMOTE_DNS_NAME_MAX + 1];   /* the host it belongs to ("" for a literal),
+                                           set by remote_plan_make for the TLS name check */
 } remote_addr;
 
 typedef struct remote_resolver {

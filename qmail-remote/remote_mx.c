@@ -107,7 +107,13 @@ static size_t addhost(remote_plan *p, remote_resolver const *res, char const *na
   if (r == REMOTE_DNS_NXDOMAIN) *nx = 1;
   if (r != REMOTE_DNS_OK) return 0;
   if (n > REMOTE_ADDR_MAX - p->n) n = REMOTE_ADDR_MAX - p->n;
-  for (i = 0; i < n; i++) p->addr[p->n + i].pref = pref;
+  for (i = 0; i < n; i++) {
+    size_t l = strlen(name);
+    p->addr[p->n + i].pref = pref;
+    if (l > REMOTE_DNS_NAME_MAX) l = 0;
+    memcpy(p->addr[p->n + i].name, name, l);
+    p->addr[p->n + i].name[l] = 0;
+  }
   p->n += n;
   return n;
 }
@@ -126,6 +132,7 @@ enum remote_plan_result remote_plan_make(remote_plan *p, char const *host, remot
     p->port = rt->port;
     if (remote_addr_literal(p->addr[0].ip, rt->relay)) {
       p->addr[0].pref = 0;
+      p->addr[0].name[0] = 0;
       p->n = 1;
       return REMOTE_PLAN_OK;
     }
@@ -138,6 +145,7 @@ enum remote_plan_result remote_plan_make(remote_plan *p, char const *host, remot
   if (host[0] == '[') {
     if (!remote_addr_literal(p->addr[0].ip, host)) return REMOTE_PLAN_NOHOST;
     p->addr[0].pref = 0;
+    p->addr[0].name[0] = 0;
     p->n = 1;
   } else {
     r = res->mx(res->ctx, host, mx, REMOTE_MX_MAX, &n);

@@ -153,6 +153,70 @@ static int body(remote_smtp *s, enum remote_smtp_result *res)
   return 1;
 }
 
+/* Does the EHLO, or HELO when EHLO is refused; e gets the capabilities. 1 ok, 0 a
+ * NEXT report is in s->next, -1 out of memory. */
+static int greet(remote_smtp *s, remote_ehlo *e)
+{
+  remote_reply r;
+  if (!hello(s, "EHLO ", &r)) return next(s, " but connection died. (#4.4.2)\n", 0) == REMOTE_SMTP_NEXT ? 0 : -1;
+  if (r.code == 250) {
+    remote_ehlo_parse(e, r.text, r.textlen);
+    return 1;
+  }
+  if (!hello(s, "HELO ", &r)) return next(s, " but connection died. (#4.4.2)\n", 0) == REMOTE_SMTP_NEXT ? 0 : -1;
+  if (r.code != 250) {
+    sendstr(s, "QUIT\r\n");
+    return next(s, " but my name was rejected.\n", &r) == REMOTE_SMTP_NEXT ? 0 : -1;
+  }
+  e->caps = 0;
+  e->sizemax = 0;
+  return 1;
+}
+
+/* STARTTLS as the policy says, then EHLO again on the encrypted session (RFC 3207
+ * 4.2: nothing learnt before counts). 1 go on, 0 NEXT (s->next), -1 no memory. */
+static int starttls(remote_smtp *s, remote_ehlo *e)
+{
+  remote_reply r;
+  remote_tlsdest const *d = s->tls;
+  enum remote_tls_policy p = d ? d->policy : REMOTE_TLS_OPPORTUNISTIC;
+  char const *why = 0;
+  switch (remote_tls_decide(p, s->tlshelper && s->starttls, !!(e->caps & REMOTE_EHLO_STARTTLS),
+                            s->tlsname && s->tlsname[0])) {
+    case REMOTE_TLS_PLAIN: return 1;
+    case REMOTE_TLS_REFUSE:
+      sendstr(s, "QUIT\r\n");
+      why = !(e->caps & REMOTE_EHLO_STARTTLS)
+        ? " but it does not offer STARTTLS, which tlsdestinations requires. (#4.7.5)\n"
+        : !(s->tlsname && s->tlsname[0])
+        ? " but there is no host name to check its certificate against. (#4.7.5)\n"
+        : " but TLS is required and qmail-tlsd is not running. (#4.7.5)\n";
+      return next(s, why, 0) == REMOTE_SMTP_NEXT ? 0 : -1;
+    case REMOTE_TLS_START: break;
+  }
+  if (!sendstr(s, "STARTTLS\r\n") || !getreply(s, &r))
+    return next(s, " but connection died. (#4.4.2)\n", 0) == REMOTE_SMTP_NEXT ? 0 : -1;
+  if (r.code != 220) {
+    if (remote_tls_fallback(p)) return 1;   /* still a plaintext session; RFC 3207 lets it go on */
+    sendstr(s, "QUIT\r\n");
+    s->tlsfailed = 1;
+    return next(s, " but STARTTLS was refused. (#4.7.5)\n", &r) == REMOTE_SMTP_NEXT ? 0 : -1;
+  }
+  /* whatever came after the 220 was sent in clear by someone: never read as TLS data */
+  s->inpos = s->inlen = 0;
+  if (!s->starttls(s)) {
+    stralloc w = STRALLOC_ZERO;
+    int ok;
+    s->tlsfailed = 1;
+    ok = stralloc_cats(&w, " but TLS failed: ") && stralloc_cats(&w, s->tlswhy)
+      && stralloc_cats(&w, ". (#4.7.5)\n") && stralloc_0(&w)
+      && next(s, w.s, 0) == REMOTE_SMTP_NEXT;
+    stralloc_free(&w);
+    return ok ? 0 : -1;
+  }
+  return greet(s, e);
+}
+
 enum remote_smtp_result remote_smtp_run(remote_smtp *s)
 {
   remote_reply r;
@@ -166,18 +230,22 @@ enum remote_smtp_result remote_smtp_run(remote_smtp *s)
   s->inpos = s->inlen = 0;
   s->caps = 0;
   s->pipelined = 0;
+  s->tlsnote[0] = 0;
+  s->tlswhy[0] = 0;
+  s->tlsfailed = 0;
   if (!getreply(s, &r)) return next(s, " but greeting failed.\n", 0);
   if (r.code < 200 || r.code >= 300) { sendstr(s, "QUIT\r\n"); return next(s, " but greeting failed.\n", &r); }
-  if (!hello(s, "EHLO ", &r)) return next(s, " but connection died. (#4.4.2)\n", 0);
-  if (r.code == 250) {
-    remote_ehlo_parse(&e, r.text, r.textlen);
-    s->caps = e.caps;
-  } else {
-    if (!hello(s, "HELO ", &r)) return next(s, " but connection died. (#4.4.2)\n", 0);
-    if (r.code != 250) { sendstr(s, "QUIT\r\n"); return next(s, " but my name was rejected.\n", &r); }
-    e.caps = 0;
-    e.sizemax = 0;
+  switch (greet(s, &e)) {
+    case 1: break;
+    case 0: return REMOTE_SMTP_NEXT;
+    default: return REMOTE_SMTP_NOMEM;
   }
+  switch (starttls(s, &e)) {
+    case 1: break;
+    case 0: return REMOTE_SMTP_NEXT;
+    default: return REMOTE_SMTP_NOMEM;
+  }
+  s->caps = e.caps;
   if ((e.caps & REMOTE_EHLO_SIZE) && e.sizemax && s->size > e.sizemax)
     return done(s, 'D', "Connected to ", " but the message is larger than it accepts. (#5.3.4)\n", 0);
 
@@ -270,7 +338,15 @@ final:
     res = done(s, 'Z', "Connected to ", " but connection died. Possible duplicate! (#4.4.2)\n", 0);
     goto out;
   }
-  if (r.code >= 200 && r.code < 300) res = done(s, 'K', "", " accepted message.\n", &r);
+  if (r.code >= 200 && r.code < 300) {
+    char what[REMOTE_TLS_NOTE_MAX + 40];
+    size_t n = 0, l = strlen(s->tlsnote);
+    char const *a = s->tlsnote[0] ? " accepted message. Encrypted: " : " accepted message. Not encrypted.\n";
+    memcpy(what, a, strlen(a)); n = strlen(a);
+    if (l) { memcpy(what + n, s->tlsnote, l); n += l; memcpy(what + n, ".\n", 2); n += 2; }
+    what[n] = 0;
+    res = done(s, 'K', "", what, &r);
+  }
   else res = done(s, tempperm(&r), "", " failed after I sent the message.\n", &r);
   goto out;
 

@@ -10,6 +10,7 @@
 #include <skalibs/stralloc.h>
 
 #include "remote_reply.h"
+#include "remote_tls.h"
 
 #define REMOTE_SMTP_ADDR_MAX 1000    /* bytes of one path, quoting included */
 #define REMOTE_SMTP_RCPT_MAX 1000    /* recipients of one transaction */
@@ -41,6 +42,18 @@ typedef struct remote_smtp {
   unsigned long long size; /* message size to declare with SIZE; 0 = unknown */
   stralloc *out;           /* the reports, on DONE */
   stralloc *next;          /* a 'Z' report saying why this address failed, on NEXT */
+  /* TLS (remote_tls.h): the policy, whether qmail-tlsd serves us, the server name
+   * for SNI and the check ("" none), and the hand-over: after the 220 to STARTTLS,
+   * starttls() gives the connection to the helper and, on success, points io at
+   * the plaintext side and fills tlsnote; on failure it puts the reason in tlswhy
+   * (the connection is gone either way the handshake went wrong). */
+  remote_tlsdest const *tls;
+  int tlshelper;
+  char const *tlsname;
+  int (*starttls)(struct remote_smtp *s);
+  char tlsnote[REMOTE_TLS_NOTE_MAX];   /* "" while plaintext */
+  char tlswhy[REMOTE_TLS_NOTE_MAX];
+  int tlsfailed;           /* NEXT because STARTTLS failed: see remote_tls_fallback */
   /* filled in while talking, for logs and tests */
   unsigned int caps;
   int pipelined;

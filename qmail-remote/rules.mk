@@ -3,7 +3,7 @@
 REMOTE_UNITS := qmail-remote/remote_reply.c qmail-remote/remote_ehlo.c \
   qmail-remote/remote_body.c qmail-remote/remote_route.c qmail-remote/remote_mx.c \
   qmail-remote/remote_report.c qmail-remote/remote_tcpto.c qmail-remote/remote_smtp.c \
-  qmail-remote/remote_resolve.c
+  qmail-remote/remote_resolve.c qmail-remote/remote_tls.c
 
 PROGS += qmail-remote
 qmail-remote_SRCS := qmail-remote/qmail-remote.c $(REMOTE_UNITS)
@@ -24,7 +24,7 @@ fuzz_remote_body_SRCS := tests/fuzz/fuzz_remote_body.c qmail-remote/remote_body.
 
 PROGS += qmail-rspawn
 qmail-rspawn_SRCS := qmail-remote/qmail-rspawn.c qmail-remote/remote_rspawn.c qmail-send/send_proto.c \
-  qmail-send/send_spawner.c
+  qmail-send/send_spawner.c qmail-remote/remote_tls.c
 
 PROGS += qmail-tcpto qmail-tcpok
 qmail-tcpto_SRCS := qmail-remote/qmail-tcpto.c qmail-remote/remote_tcpto.c
@@ -33,3 +33,9 @@ qmail-tcpok_SRCS := qmail-remote/qmail-tcpok.c
 UNITS += test_remote_rspawn test_remote_resolve
 test_remote_rspawn_SRCS := tests/unit/test_remote_rspawn.c qmail-remote/remote_rspawn.c
 test_remote_resolve_SRCS := tests/unit/test_remote_resolve.c qmail-remote/remote_resolve.c qmail-remote/remote_mx.c
+
+UNITS += test_remote_tls
+test_remote_tls_SRCS := tests/unit/test_remote_tls.c qmail-remote/remote_tls.c
+
+FUZZ += fuzz_remote_tls
+fuzz_remote_tls_SRCS := tests/fuzz/fuzz_remote_tls.c qmail-remote/remote_tls.c

@@ -162,5 +162,6 @@ int main(int argc, char const *const *argv)
   sp.owner = uid_qmailq;
   sp.keep = SEND_LSPAWN_OUT_MAX + 1;   /* one byte past the limit tells the report it was cut */
   sp.childfail = QM_QLX_USAGE;
+  sp.keeperr = 0;
   return send_spawner_run(&sp);
 }

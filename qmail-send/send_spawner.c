@@ -82,7 +82,8 @@ static void start(void)
     selfpipe_finish();
     sig_restore(SIGPIPE);
     close(p[0]);
-    if (fd_move(0, msg) < 0 || fd_copy(2, p[1]) < 0 || fd_move(1, p[1]) < 0) _exit(sp->childfail);
+    if (fd_move(0, msg) < 0 || (!sp->keeperr && fd_copy(2, p[1]) < 0) || fd_move(1, p[1]) < 0)
+      _exit(sp->childfail);
     if (uncoe(0) < 0) _exit(sp->childfail);
     sp->child(&cmd);
     _exit(sp->childfail);

@@ -16,7 +16,8 @@ typedef struct send_spawner_s {
   /* Extra checks before anything is opened: 0 to go on, else the reply text for
    * every recipient of the command (letter first). May edit the command. */
   char const *(*check)(send_cmd *c);
-  /* In the child: fd 0 is the message, fds 1 and 2 the report pipe. Never returns. */
+  /* In the child: fd 0 is the message, fd 1 (and fd 2 unless keeperr) the report
+   * pipe. Never returns. */
   void (*child)(send_cmd const *c);
   /* Appends one reply text per recipient of the command (letter first, each
    * ending in NUL) for a finished child: signaled != 0 means code is a signal.
@@ -26,6 +27,7 @@ typedef struct send_spawner_s {
   uid_t owner;        /* the message file must belong to this user */
   size_t keep;        /* child output bytes kept for report (the rest is read and dropped) */
   int childfail;      /* exit code of a child that could not set up its descriptors */
+  int keeperr;        /* nonzero: the child's fd 2 stays the spawner's (the log), not the pipe */
 } send_spawner;
 
 /* Writes the slot limit, then serves commands until fd 0 ends and every child

@@ -110,10 +110,19 @@ wait "$CLIENT"
 grep -q '^250 ' "$INST.client.out" && pass privsep_inflight_accepted ||
   fail privsep_inflight_accepted "$(cat "$INST.client.out")"
 
-# qmail-queue is the one setuid (or setgid) file in the home.
-suid=$(cd "$QM_HOME" && find . -type f -perm /6000 | sort | xargs)
+# qmail-queue is the one setuid file in the home; the one setgid file is
+# qmail-checkpw, setgid shadow and nothing more, so it can read password hashes
+# (as Debian's unix_chkpwd does) without any root process.
+suid=$(cd "$QM_HOME" && find . -type f -perm -4000 | sort | xargs)
 [ "$suid" = ./bin/qmail-queue ] && [ "$(stat -c '%U %a' "$QM_HOME/bin/qmail-queue")" = "qmailq 4711" ] &&
-  pass privsep_one_setuid || fail privsep_one_setuid "setuid/setgid files: $suid"
+  pass privsep_one_setuid || fail privsep_one_setuid "setuid files: $suid"
+sgid=$(cd "$QM_HOME" && find . -type f -perm -2000 | sort | xargs)
+if [ -z "$sgid" ] || { [ "$sgid" = ./bin/qmail-checkpw ] &&
+   [ "$(stat -c '%U %G %a' "$QM_HOME/bin/qmail-checkpw")" = "root shadow 2755" ]; }; then
+  pass privsep_setgid_only_checkpw
+else
+  fail privsep_setgid_only_checkpw "setgid files: $sgid"
+fi
 
 # No user that reads the network can write anything in the queue (the trigger FIFO,
 # writable by all to poke qmail-send, carries no data), nor any directory in the home

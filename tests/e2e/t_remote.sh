@@ -28,7 +28,7 @@ expect_bytes() { # name file want(printf format)
 peer pipe
 remote example.net joe@example.org good@example.net bad@example.net tmp@example.net > "$w/out.pipe"
 wait_peer
-expect_bytes remote_pipe_reports "$w/out.pipe" 'r\0h127.0.0.2 does not like recipient.\nRemote host said: 550 5.1.1 no such user\n\0s127.0.0.2 does not like recipient.\nRemote host said: 451 try later\n\0K127.0.0.2 accepted message.\nRemote host said: 250 ok queued as 42\n\0'
+expect_bytes remote_pipe_reports "$w/out.pipe" 'r\0h127.0.0.2 does not like recipient.\nRemote host said: 550 5.1.1 no such user\n\0s127.0.0.2 does not like recipient.\nRemote host said: 451 try later\n\0K127.0.0.2 accepted message. Not encrypted.\nRemote host said: 250 ok queued as 42\n\0'
 grep -q $'^MAIL FROM:<joe@example.org> SIZE=[0-9]* BODY=8BITMIME\r$' "$w/got.pipe" && pass remote_pipe_mail ||
   fail remote_pipe_mail "$(head -3 "$w/got.pipe")"
 sed -n '/^DATA\r$/,/^\.\r$/p' "$w/got.pipe" | tail -n +2 > "$w/data.pipe"
@@ -39,7 +39,7 @@ expect_bytes remote_pipe_body "$w/data.pipe" 'Subject: t\r\n\r\n..leading dot\r\
 peer nopipe
 remote example.net joe@example.org good@example.net > "$w/out.nopipe"
 wait_peer
-expect_bytes remote_nopipe_reports "$w/out.nopipe" 'r\0K127.0.0.2 accepted message.\nRemote host said: 250 ok queued as 42\n\0'
+expect_bytes remote_nopipe_reports "$w/out.nopipe" 'r\0K127.0.0.2 accepted message. Not encrypted.\nRemote host said: 250 ok queued as 42\n\0'
 grep -q $'^MAIL FROM:<joe@example.org>\r$' "$w/got.nopipe" && pass remote_nopipe_nosize || fail remote_nopipe_nosize "$(grep MAIL "$w/got.nopipe")"
 
 peer helo

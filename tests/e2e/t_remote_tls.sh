@@ -1,0 +1,184 @@
+#!/bin/bash
+# qmail-remote's STARTTLS between hosts (tests/e2e/net.sh): host a, a whole
+# instance (qmail-dns, qmail-send, qmail-rspawn, qmail-tlsd -C, qmail-remote)
+# sending; host b, three receivers on port 25 (tests/e2e/smtp_tls_peer.py): behind
+# qmail-tlsd -s with a certificate from a CA made here, alone without STARTTLS, and
+# behind qmail-tlsd -s with a self-signed certificate. Covers: a tlsdestinations
+# cafile domain encrypted and verified; a right pin verified, a wrong pin deferred;
+# a listed domain whose server offers no STARTTLS deferred and nothing sent in
+# clear; opportunistic TLS to the self-signed server encrypted but unverified; an
+# unlisted domain without STARTTLS delivered in plaintext; the report says which.
+. "$QM_SRC/tests/e2e/lib.sh"
+. "$QM_SRC/tests/e2e/net.sh"
+need_root
+for p in nsd tcpserver s6-setuidgid s6-envuidgid openssl python3; do
+  command -v $p > /dev/null || { skip remote_tls "$p is not installed"; exit 0; }
+done
+for p in qmail-dns qmail-rspawn qmail-remote qmail-send qmail-tlsd; do
+  [ -x "$QM_BUILD/bin/$p" ] || { skip remote_tls "$p is not built"; exit 0; }
+done
+net_init
+W=$NET_DIR
+net_host ns 192.0.2.53
+net_host a 192.0.2.10
+net_host b 192.0.2.20 192.0.2.21 192.0.2.22
+net_inst a mail.a.test
+net_inst b mx.tls.test
+A=$NET_DIR/a
+printf 'mail.a.test\na.test\n' > "$A/control/locals"
+printf '192.0.2.53\n' > "$A/control/dnsservers"
+printf '2\n' > "$A/control/timeoutdns"
+printf '5\n' > "$A/control/timeoutremote"
+printf '5\n' > "$A/control/timeoutconnect"
+
+# --- certificates: a test CA, the server's certificate from it, a self-signed one -------
+K=$W/tls; mkdir -p "$K"; chmod 0755 "$K"
+( cd "$K" &&
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=testca \
+    -keyout ca.key -out ca.pem &&
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=mx.tls.test \
+    -keyout mx.key -out mx.csr &&
+  printf 'subjectAltName=DNS:mx.tls.test\n' > mx.ext &&
+  openssl x509 -req -in mx.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile mx.ext -out mx.pem &&
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=mx.self.test \
+    -keyout self.key -out self.pem ) > "$W/openssl.log" 2>&1 ||
+  { fail remote_tls_certs "openssl: $(tail -n 3 "$W/openssl.log")"; exit 1; }
+chmod 0644 "$K"/*.pem; chmod 0600 "$K"/*.key
+PIN=$(openssl x509 -in "$K/mx.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
+[ ${#PIN} = 95 ] || { fail remote_tls_pin "fingerprint '$PIN'"; exit 1; }
+WRONG=$(printf '%064d' 0)
+{
+  printf 'tls.test:cafile:%s\n' "$K/ca.pem"
+  printf 'pin.test:sha256:%s\n' "$PIN"
+  printf 'badpin.test:sha256:%s\n' "$WRONG"
+  printf 'notls.test\n'
+} > "$A/control/tlsdestinations"
+
+# --- the name server ------------------------------------------------------------------
+mkdir -p "$W/nsd"
+cat > "$W/nsd/test.zone" <<'EOZ'
+$ORIGIN test.
+$TTL 300
+@          IN SOA ns.test. hostmaster.test. 1 3600 600 86400 60
+@          NS    ns
+ns         A     192.0.2.53
+mail.a     A     192.0.2.10
+a          MX    10 mail.a
+tls        MX    10 mx.tls
+pin        MX    10 mx.tls
+badpin     MX    10 mx.tls
+mx.tls     A     192.0.2.20
+notls      MX    10 mx.notls
+plain      MX    10 mx.notls
+mx.notls   A     192.0.2.21
+opp        MX    10 mx.self
+mx.self    A     192.0.2.22
+EOZ
+cat > "$W/nsd/nsd.conf" <<EOC
+server:
+  ip-address: 192.0.2.53
+  port: 53
+  username: ""
+  chroot: ""
+  zonesdir: "$W/nsd"
+  database: ""
+  zonelistfile: "$W/nsd/zone.list"
+  xfrdfile: "$W/nsd/xfrd.state"
+  pidfile: "$W/nsd/nsd.pid"
+  server-count: 1
+  hide-version: yes
+remote-control:
+  control-enable: no
+zone:
+  name: test
+  zonefile: test.zone
+EOC
+net_bg ns "$W/nsd.out" nsd -c "$W/nsd/nsd.conf" -d
+ok=
+for _ in $(seq 50); do
+  net_run a python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
+q=bytes.fromhex("123401000001000000000000026e730474657374000001000" + "1")
+s.sendto(q, ("192.0.2.53", 53)); s.recv(512)' 2>/dev/null && { ok=1; break; }
+  sleep 0.1
+done
+[ -n "$ok" ] || { fail remote_tls_nsd "nsd did not answer: $(tail -n 3 "$W/nsd.out")"; exit 1; }
+
+# --- host b: the three receivers ---------------------------------------------------------
+cp "$QM_SRC/tests/e2e/smtp_tls_peer.py" "$W/peer.py"; chmod 0755 "$W/peer.py"
+D=$W/dump; mkdir -p "$D"; chmod 0777 "$D"
+BT=$W/b.tlsd
+net_bg b "$BT" tcpserver -R -H 192.0.2.20 25 "$QM_HOME/bin/qmail-tlsd" -s -c "$K/mx.pem" -k "$K/mx.key" \
+  -u qmaild -- "$W/peer.py" "$D/ca"
+net_bg b "$BT" s6-envuidgid qmaild tcpserver -U -R -H 192.0.2.21 25 "$W/peer.py" "$D/notls"
+net_bg b "$BT" tcpserver -R -H 192.0.2.22 25 "$QM_HOME/bin/qmail-tlsd" -s -c "$K/self.pem" -k "$K/self.key" \
+  -u qmaild -- "$W/peer.py" "$D/self"
+for ip in 20 21 22; do
+  for _ in $(seq 50); do
+    net_run a python3 -c "import socket; socket.create_connection(('192.0.2.$ip', 25), 1).close()" 2>/dev/null && break
+    sleep 0.1
+  done
+done
+rm -f "$D"/*
+
+# --- host a: qmail-dns and the scheduler -----------------------------------------------
+net_bg a "$W/a.dns" s6-setuidgid qmailn "$QM_HOME/bin/qmail-dns"
+for _ in $(seq 50); do [ -S "$A/dns/socket" ] && break; sleep 0.1; done
+[ -S "$A/dns/socket" ] || { fail remote_tls_qmail_dns "no socket: $(tail -n 3 "$W/a.dns")"; exit 1; }
+ALOG=$W/a.log; : > "$ALOG"
+net_bg a "$ALOG" "$QM_HOME/bin/qmail-start" ./Maildir/
+
+inject() { # sender rcpt: on host a, through its qmail-queue
+  printf 'Subject: tls test\n\nsecret body for %s\n' "$2" |
+  net_run a python3 -c '
+import os, sys, subprocess
+env = ("F" + sys.argv[1] + "\0T" + sys.argv[3] + "\0\0").encode()
+rd, wr = os.pipe()
+os.write(wr, env); os.close(wr)
+sys.exit(subprocess.run([sys.argv[2]], stdin=sys.stdin, stdout=rd).returncode)' "$1" "$QM_HOME/bin/qmail-queue" "$2"
+}
+result() { # rcpt: the first result line of its delivery on a
+  local d r
+  for _ in $(seq 150); do
+    d=$(sed -n "s/^starting delivery \([0-9]*\): msg [0-9]* to remote $1\$/\1/p" "$ALOG" | head -n 1)
+    if [ -n "$d" ]; then r=$(sed -n "s/^delivery $d: //p" "$ALOG" | head -n 1); [ -n "$r" ] && { echo "$r"; return; }; fi
+    sleep 0.1
+  done
+}
+for r in joe@tls.test joe@pin.test joe@badpin.test joe@notls.test joe@opp.test joe@plain.test; do
+  inject postmaster@a.test "$r"
+done
+
+r=$(result joe@tls.test)
+case $r in "success: 192.0.2.20_accepted_message._Encrypted:_TLSv1.3_"*",_verified_(ca)./Remote_host_said:_250_ok_queued/")
+  pass remote_tls_cafile_verified ;; *) fail remote_tls_cafile_verified "got '$r'" ;; esac
+if grep -q '^TLS ok TLSv1.3 .* none -' "$D/ca" && grep -q '^tls RCPT TO:<joe@tls.test>' "$D/ca" &&
+   grep -q '^tls secret body for joe@tls.test' "$D/ca" && ! grep -q '^plain .*joe@tls.test' "$D/ca"
+then pass remote_tls_cafile_encrypted_on_wire
+else fail remote_tls_cafile_encrypted_on_wire "peer saw: $(grep -a 'joe@tls.test\|^TLS' "$D/ca" | tr '\r\n' '  ')"; fi
+
+r=$(result joe@pin.test)
+case $r in "success: 192.0.2.20_accepted_message._Encrypted:_TLSv1.3_"*",_verified_(pin)./"*)
+  pass remote_tls_pin_verified ;; *) fail remote_tls_pin_verified "got '$r'" ;; esac
+
+r=$(result joe@badpin.test)
+case $r in "deferral: Connected_to_192.0.2.20_but_TLS_failed:_certificate_fingerprint_does_not_match."*)
+  pass remote_tls_wrong_pin_deferred ;; *) fail remote_tls_wrong_pin_deferred "got '$r'" ;; esac
+grep -q 'joe@badpin.test' "$D/ca" && fail remote_tls_wrong_pin_not_sent "the peer got the recipient" ||
+  pass remote_tls_wrong_pin_not_sent
+
+r=$(result joe@notls.test)
+case $r in "deferral: Connected_to_192.0.2.21_but_it_does_not_offer_STARTTLS,_which_tlsdestinations_requires._(#4.7.5)/")
+  pass remote_tls_required_no_starttls_deferred ;; *) fail remote_tls_required_no_starttls_deferred "got '$r'" ;; esac
+if grep -q '^plain EHLO' "$D/notls" 2>/dev/null && ! grep -q 'joe@notls.test' "$D/notls"; then
+  pass remote_tls_required_not_in_clear
+else fail remote_tls_required_not_in_clear "the server saw: $(tr '\r\n' '  ' < "$D/notls" 2>/dev/null)"; fi
+
+r=$(result joe@opp.test)
+case $r in "success: 192.0.2.22_accepted_message._Encrypted:_TLSv1."*",_unverified./"*)
+  pass remote_tls_opportunistic_selfsigned ;; *) fail remote_tls_opportunistic_selfsigned "got '$r'" ;; esac
+grep -q '^tls secret body for joe@opp.test' "$D/self" && pass remote_tls_opportunistic_on_wire ||
+  fail remote_tls_opportunistic_on_wire "peer saw: $(tr '\r\n' '  ' < "$D/self" 2>/dev/null)"
+
+r=$(result joe@plain.test)
+case $r in "success: 192.0.2.21_accepted_message._Not_encrypted./"*)
+  pass remote_tls_unlisted_plaintext ;; *) fail remote_tls_unlisted_plaintext "got '$r'" ;; esac
