@@ -24,7 +24,7 @@ fuzz_remote_body_SRCS := tests/fuzz/fuzz_remote_body.c qmail-remote/remote_body.
 
 PROGS += qmail-rspawn
 qmail-rspawn_SRCS := qmail-remote/qmail-rspawn.c qmail-remote/remote_rspawn.c qmail-send/send_proto.c \
-  qmail-remote/remote_tls.c
+  qmail-send/send_spawner.c qmail-remote/remote_tls.c
 
 PROGS += qmail-tcpto qmail-tcpok
 qmail-tcpto_SRCS := qmail-remote/qmail-tcpto.c qmail-remote/remote_tcpto.c

@@ -4,57 +4,31 @@
  * fd 1 when the child's report pipe ends and the child has exited. Parses nothing
  * from the network; never runs qmail-local as uid 0. */
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <skalibs/allreadwrite.h>
 #include <skalibs/djbunix.h>
-#include <skalibs/iopause.h>
-#include <skalibs/selfpipe.h>
-#include <skalibs/sig.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/strerr.h>
-#include <skalibs/tai.h>
 
 #include "qm_conf.h"
 #include "qm_exit.h"
 #include "qm_users.h"
 #include "send_lspawn.h"
 #include "send_proto.h"
+#include "send_spawner.h"
 
 char const *PROG = "qmail-lspawn";
 #define USAGE "qmail-lspawn defaultdelivery"
 
-typedef struct slot_s {
-  pid_t pid;         /* 0: free */
-  int fd;            /* report pipe, -1 once at EOF */
-  int exited;
-  int wstat;
-  stralloc out;
-} slot;
-
-static slot slots[QM_SPAWN];
-static unsigned int busy;
 static uid_t uid_qmailq, uid_qmailp;
 static gid_t gid_nofiles;
 static char const *defaultdelivery;
-static send_cmd cmd;
-
-static void reply(unsigned char s, char const *text)
-{
-  stralloc sa = STRALLOC_ZERO;
-  if (!send_reply_encode(&sa, s, text[0], text + 1, strlen(text + 1)))
-    strerr_diefu1sys(QM_EXIT_TEMP, "build a reply");
-  if (allwrite(1, sa.s, sa.len) != sa.len) strerr_diefu1sys(QM_EXIT_TEMP, "write to qmail-send");
-  stralloc_free(&sa);
-}
 
 /* setgroups, setgid, setuid in that order, then check that all of them took. */
 static int drop(uid_t u, gid_t g)
@@ -122,138 +96,42 @@ static void lookup(qm_users_entry *e, stralloc *sa, char const *local)
 }
 
 /* The child: fd 0 is the message, fds 1 and 2 the report pipe. Never returns. */
-static void child(char const *local, char const *domain, char const *sender)
+static void child(send_cmd const *c)
 {
   stralloc sa = STRALLOC_ZERO;
   qm_users_entry pw;
   char const *argv[11];
+  char const *local = c->rcpt, *domain = c->rcpt + strlen(c->rcpt) + 1;   /* split by check */
   lookup(&pw, &sa, local);
   if (!pw.uid) _exit(QM_QLX_ROOT);
   if (!drop(pw.uid, pw.gid)) _exit(QM_QLX_USAGE);
   if (!getuid() || !geteuid()) _exit(QM_QLX_ROOT);
   argv[0] = "qmail-local"; argv[1] = "--"; argv[2] = pw.user; argv[3] = pw.home;
   argv[4] = local; argv[5] = pw.dash; argv[6] = pw.ext; argv[7] = domain;
-  argv[8] = sender; argv[9] = defaultdelivery; argv[10] = 0;
+  argv[8] = c->sender; argv[9] = defaultdelivery; argv[10] = 0;
   execv(QM_HOME "/bin/qmail-local", (char *const *)argv);
   /* a missing or broken binary may be repaired: temporary unless exec said it cannot be */
   _exit(errno == ENOEXEC || errno == EACCES ? QM_QLX_EXECHARD : QM_QLX_EXECSOFT);
 }
 
-static void start(void)
+/* Splits the recipient at its last '@' (send_cmd_check made sure there is one). */
+static char const *check(send_cmd *c)
 {
-  unsigned char s = cmd.slot;
-  char const *why = send_cmd_check(&cmd);
   char *at;
-  struct stat st;
-  int msg, p[2];
-  pid_t pid;
-  if (s >= QM_SPAWN || slots[s].pid) strerr_dief1x(QM_EXIT_TEMP, "qmail-send used a bad slot");
-  if (why) { reply(s, why); return; }
-  msg = open(cmd.path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-  if (msg < 0) { reply(s, "ZUnable to open the message file. (#4.3.0)\n"); return; }
-  if (fstat(msg, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != uid_qmailq) {
-    close(msg);
-    reply(s, "ZSorry, message has wrong owner. (#4.3.5)\n");
-    return;
-  }
-  at = strrchr(cmd.rcpt, '@');   /* send_cmd_check made sure there is one */
+  if (c->nrcpt != 1) return "ZSorry, one recipient per local delivery. (#4.3.0)\n";
+  at = strrchr(c->rcpt, '@');
   *at = 0;
-  if (!cmd.rcpt[0]) {
-    close(msg);
-    reply(s, "KMessage to the empty local part discarded.\n");
-    return;
-  }
-  if (pipe(p) < 0) { close(msg); reply(s, "ZUnable to create a pipe. (#4.3.0)\n"); return; }
-  pid = fork();
-  if (pid < 0) {
-    close(msg); close(p[0]); close(p[1]);
-    reply(s, "ZUnable to fork. (#4.3.0)\n");
-    return;
-  }
-  if (!pid) {
-    selfpipe_finish();
-    sig_restore(SIGPIPE);
-    close(p[0]);
-    if (fd_move(0, msg) < 0 || fd_copy(2, p[1]) < 0 || fd_move(1, p[1]) < 0) _exit(QM_QLX_USAGE);
-    if (uncoe(0) < 0) _exit(QM_QLX_USAGE);
-    child(cmd.rcpt, at + 1, cmd.sender);
-  }
-  close(msg);
-  close(p[1]);
-  if (ndelay_on(p[0]) < 0 || coe(p[0]) < 0) strerr_diefu1sys(QM_EXIT_TEMP, "set up a report pipe");
-  slots[s].pid = pid;
-  slots[s].fd = p[0];
-  slots[s].exited = 0;
-  slots[s].out.len = 0;
-  busy++;
+  if (!c->rcpt[0]) return "KMessage to the empty local part discarded.\n";
+  return 0;
 }
 
-static void finish_if_done(unsigned int s)
+static int report(stralloc *texts, unsigned int nrcpt, int sig, int code, char const *out, size_t len)
 {
   stralloc r = STRALLOC_ZERO;
-  int sig, code;
-  if (!slots[s].pid || slots[s].fd >= 0 || !slots[s].exited) return;
-  sig = WIFSIGNALED(slots[s].wstat);
-  code = sig ? WTERMSIG(slots[s].wstat) : WEXITSTATUS(slots[s].wstat);
-  if (!send_lspawn_report(&r, sig, code, slots[s].out.s, slots[s].out.len) || !stralloc_0(&r))
-    strerr_diefu1sys(QM_EXIT_TEMP, "build a report");
-  reply((unsigned char)s, r.s);
+  int ok = send_lspawn_report(&r, sig, code, out, len) && stralloc_0(&r);
+  while (ok && nrcpt--) ok = stralloc_catb(texts, r.s, r.len);
   stralloc_free(&r);
-  slots[s].pid = 0;
-  busy--;
-}
-
-static void reap(void)
-{
-  for (;;) {
-    int wstat;
-    unsigned int s;
-    pid_t pid = waitpid(-1, &wstat, WNOHANG);
-    if (pid <= 0) return;
-    for (s = 0; s < QM_SPAWN; s++)
-      if (slots[s].pid == pid) {
-        slots[s].exited = 1;
-        slots[s].wstat = wstat;
-        finish_if_done(s);
-        break;
-      }
-  }
-}
-
-static void readreport(unsigned int s)
-{
-  char buf[4096];
-  ssize_t r = fd_read(slots[s].fd, buf, sizeof buf);
-  if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  if (r <= 0) {
-    close(slots[s].fd);
-    slots[s].fd = -1;
-    finish_if_done(s);
-    return;
-  }
-  /* keep one byte past the limit so the report knows it was cut */
-  if (slots[s].out.len <= SEND_LSPAWN_OUT_MAX) {
-    size_t n = (size_t)r, room = SEND_LSPAWN_OUT_MAX + 1 - slots[s].out.len;
-    if (n > room) n = room;
-    if (!stralloc_catb(&slots[s].out, buf, n)) strerr_diefu1sys(QM_EXIT_TEMP, "store a report");
-  }
-}
-
-static int readcommands(void)
-{
-  char buf[8192];
-  size_t off = 0;
-  ssize_t r = fd_read(0, buf, sizeof buf);
-  if (r < 0) return errno == EAGAIN || errno == EINTR ? 1 : 0;
-  if (!r) return 0;
-  while (off < (size_t)r) {
-    size_t used;
-    int k = send_cmd_feed(&cmd, buf + off, (size_t)r - off, &used);
-    off += used;
-    if (k < 0) strerr_dief1x(QM_EXIT_TEMP, "qmail-send sent an overlong command");
-    if (k > 0) { start(); send_cmd_init(&cmd); }
-  }
-  return 1;
+  return ok;
 }
 
 static void resolve(void)
@@ -272,43 +150,18 @@ static void resolve(void)
 
 int main(int argc, char const *const *argv)
 {
-  int stdin_open = 1, spfd;
-  unsigned char limit = QM_SPAWN;
-  unsigned int s;
+  send_spawner sp;
   if (argc < 2 || !argv[1][0]) strerr_dieusage(QM_EXIT_PERM, USAGE);
   defaultdelivery = argv[1];
   resolve();
   if (chdir(QM_HOME) < 0 || chdir("queue/mess") < 0)
     strerr_diefu2sys(QM_EXIT_TEMP, "switch to ", QM_HOME "/queue/mess");
-  for (s = 0; s < QM_SPAWN; s++) { slots[s].pid = 0; slots[s].fd = -1; slots[s].out = stralloc_zero; }
-  if (sig_altignore(SIGPIPE) < 0) strerr_diefu1sys(QM_EXIT_TEMP, "ignore SIGPIPE");
-  spfd = selfpipe_init();
-  if (spfd < 0 || selfpipe_trap(SIGCHLD) < 0) strerr_diefu1sys(QM_EXIT_TEMP, "set up the self-pipe");
-  send_cmd_init(&cmd);
-  if (allwrite(1, (char *)&limit, 1) != 1) strerr_diefu1sys(QM_EXIT_TEMP, "write to qmail-send");
-  for (;;) {
-    iopause_fd x[2 + QM_SPAWN];
-    unsigned int n = 0, idx[QM_SPAWN], k;
-    tain deadline = TAIN_INFINITE;
-    if (!stdin_open && !busy) return 0;
-    x[n].fd = spfd; x[n].events = IOPAUSE_READ; n++;
-    if (stdin_open) { x[n].fd = 0; x[n].events = IOPAUSE_READ; n++; }
-    k = n;
-    for (s = 0; s < QM_SPAWN; s++)
-      if (slots[s].pid && slots[s].fd >= 0) {
-        idx[n - k] = s;
-        x[n].fd = slots[s].fd; x[n].events = IOPAUSE_READ; n++;
-      }
-    if (iopause_g(x, n, &deadline) < 0) {
-      if (errno == EINTR) continue;
-      strerr_diefu1sys(QM_EXIT_TEMP, "iopause");
-    }
-    if (x[0].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) {
-      int sig;
-      while ((sig = selfpipe_read()) > 0) if (sig == SIGCHLD) reap();
-    }
-    for (s = k; s < n; s++)
-      if (x[s].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) readreport(idx[s - k]);
-    if (stdin_open && x[1].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) stdin_open = readcommands();
-  }
+  sp.check = &check;
+  sp.child = &child;
+  sp.report = &report;
+  sp.owner = uid_qmailq;
+  sp.keep = SEND_LSPAWN_OUT_MAX + 1;   /* one byte past the limit tells the report it was cut */
+  sp.childfail = QM_QLX_USAGE;
+  sp.keeperr = 0;
+  return send_spawner_run(&sp);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
@@ -44,6 +45,8 @@
 #define SYNC_DELAY_MS 200        /* the longest a preprocessed entry waits for its fsyncs */
 #define TODO_RESCAN 1500         /* seconds between todo/ scans without a trigger */
 #define TODO_RETRY 123           /* a todo entry that failed waits this long */
+#define POSTPONE_WAIT 1          /* a recipient held back by concurrencyperdomain waits this long */
+#define GROUP_SCAN 1000          /* records looked at for a remote batch after its first */
 #define TODO_FAILED_MAX 4096     /* failed entries remembered */
 #define FINISH_RETRY 123         /* a message whose end failed (bounce) waits this long */
 #define SLEEP_MAX 86400
@@ -60,7 +63,7 @@ typedef struct config_s {
   stralloc locals_sa, vdoms_sa, pct_sa;
   send_table locals, vdoms, pct;
   stralloc me, envnoathost, bouncefrom, bouncehost, dbto, dbhost;
-  unsigned long conc[SEND_NCHAN], lifetime, delaywarning, bouncemaxbytes;
+  unsigned long conc[SEND_NCHAN], perdomain, lifetime, delaywarning, bouncemaxbytes;
 } config;
 
 static config cf;
@@ -118,12 +121,14 @@ static int config_load(config *c, char const **why)
     return 0;
   if (qm_control_readulong(&c->conc[SEND_CHAN_LOCAL], QM_HOME "/control/concurrencylocal", 10) < 0
       || qm_control_readulong(&c->conc[SEND_CHAN_REMOTE], QM_HOME "/control/concurrencyremote", 20) < 0
+      || qm_control_readulong(&c->perdomain, QM_HOME "/control/concurrencyperdomain", 20) < 0
       || qm_control_readulong(&c->lifetime, QM_HOME "/control/queuelifetime", 604800) < 0
       || qm_control_readulong(&c->delaywarning, QM_HOME "/control/delaywarning", 14400) < 0
       || qm_control_readulong(&c->bouncemaxbytes, QM_HOME "/control/bouncemaxbytes", 50000) < 0)
     return 0;
   if (c->conc[0] > QM_SPAWN) c->conc[0] = QM_SPAWN;
   if (c->conc[1] > QM_SPAWN) c->conc[1] = QM_SPAWN;
+  if (!c->perdomain) c->perdomain = 1;
   return 1;
 }
 
@@ -221,15 +226,19 @@ typedef struct pass_s {
   stralloc file;              /* its content */
   size_t next;                /* offset of the next record to look at */
   unsigned int inflight, undone;
+  unsigned int postponed;     /* undone only because their domain was at its limit */
   stralloc sender;
   stralloc delayed;           /* bounce-style blocks of this pass's deferrals */
 } pass;
 
+/* One spawner slot: a command for n recipients of one pass (n > 1 only on the
+ * remote channel, all at one domain), answered by n replies in recipient order. */
 typedef struct dlv_s {
   int used;
   unsigned int pass;
-  size_t rec;                 /* offset of the record's 'T' */
-  uint64_t d;
+  unsigned int n, got;        /* recipients sent, replies received */
+  size_t rec[SEND_RCPTS_MAX]; /* offsets of the records' 'T' */
+  uint64_t d[SEND_RCPTS_MAX]; /* delivery numbers for the log */
 } dlv;
 
 typedef struct chan_s {
@@ -305,7 +314,9 @@ static void pass_complete(int c, unsigned int pi)
     return;
   }
   if (p->delayed.len) delay_notice(p);
-  job_push(c, p->id, p->birth, send_retry_next(p->birth, p->start, chan_c[c]));
+  /* held back only by the per-domain limit: not a failure, so no backoff */
+  if (p->undone == p->postponed) job_push(c, p->id, p->birth, now() + POSTPONE_WAIT);
+  else job_push(c, p->id, p->birth, send_retry_next(p->birth, p->start, chan_c[c]));
 }
 
 static int read_sender(stralloc *sa, uint64_t id)
@@ -353,7 +364,7 @@ static int pass_open(int c, send_job const *j)
   p->start = now();
   p->dying = send_retry_dying(p->birth, p->start, cf.lifetime);
   p->next = 0;
-  p->inflight = p->undone = 0;
+  p->inflight = p->undone = p->postponed = 0;
   p->delayed.len = 0;
   p->reading = 1;
   ch[c].reading = (int)pi;
@@ -412,14 +423,55 @@ static long next_record(pass *p)
   return -1;
 }
 
+static char const *rcpt_domain(char const *rcpt)
+{
+  char const *at = strrchr(rcpt, '@');
+  return at ? at + 1 : "";
+}
+
+/* Slots of the remote channel busy with domain dom. */
+static unsigned int domain_busy(chan const *k, char const *dom)
+{
+  unsigned int s, n = 0;
+  for (s = 0; s < k->spawnmax; s++)
+    if (k->d[s].used && !strcasecmp(rcpt_domain(k->p[k->d[s].pass].file.s + k->d[s].rec[0] + 1), dom)) n++;
+  return n;
+}
+
+/* More records of pass p after p->next for the domain of the first recipient, up
+ * to SEND_RCPTS_MAX in all and SEND_RCPTS_BYTES of addresses; each taken one is
+ * marked 't' in memory (the file keeps its T until the reply) so that
+ * next_record passes over it. */
+static unsigned int group_more(pass *p, char const *dom, size_t *at, unsigned int n, size_t bytes)
+{
+  size_t pos = p->next;
+  unsigned int looked = 0;
+  while (n < SEND_RCPTS_MAX && pos < p->file.len && looked++ < GROUP_SCAN) {
+    char const *r = p->file.s + pos;
+    char const *nul = memchr(r, 0, p->file.len - pos);
+    size_t len;
+    if (!nul) break;
+    len = (size_t)(nul - r);
+    if (r[0] == 'T' && len - 1 <= SEND_FIELD_MAX && bytes + len <= SEND_RCPTS_BYTES
+        && !strcasecmp(rcpt_domain(r + 1), dom)) {
+      p->file.s[pos] = 't';
+      at[n++] = pos;
+      bytes += len;
+    }
+    pos += len + 1;
+  }
+  return n;
+}
+
 /* Starts the next delivery of channel c. 1 progress made, 0 nothing to start now. */
 static int start_one(int c, uint64_t t)
 {
   chan *k = &ch[c];
   pass *p;
   long at;
-  size_t slot, rlen;
-  char const *rcpt;
+  size_t slot, rec[SEND_RCPTS_MAX], rlen[SEND_RCPTS_MAX];
+  char const *rcpt[SEND_RCPTS_MAX];
+  unsigned int n = 1, i;
   stralloc verp = STRALLOC_ZERO;
   if (k->reading < 0) {
     send_job j;
@@ -439,27 +491,46 @@ static int start_one(int c, uint64_t t)
   }
   for (slot = 0; slot < k->spawnmax; slot++) if (!k->d[slot].used) break;
   if (slot == k->spawnmax) { p->next = (size_t)at; return 0; }
-  rcpt = p->file.s + at + 1;
-  rlen = strlen(rcpt);
-  if (!send_verp(&verp, p->sender.s, p->sender.len, rcpt, rlen)
-      || !send_cmd_encode(&k->wbuf, (unsigned char)slot, p->id, QM_SPLIT, verp.s ? verp.s : "",
-                          verp.len, rcpt, rlen)) {
-    /* cannot be sent (out of memory, or an address over the protocol limit): it stays
-     * T and the job is retried on the schedule */
-    stralloc_free(&verp);
+  rec[0] = (size_t)at;
+  rcpt[0] = p->file.s + at + 1;
+  rlen[0] = strlen(rcpt[0]);
+  if (c == SEND_CHAN_REMOTE && domain_busy(k, rcpt_domain(rcpt[0])) >= cf.perdomain) {
+    /* stays T; the pass goes on with the other domains */
     p->undone++;
+    p->postponed++;
     return 1;
   }
+  if (!send_verp(&verp, p->sender.s, p->sender.len, rcpt[0], rlen[0])) goto cannot;
+  /* a VERP sender differs per recipient: such a message is sent one by one */
+  if (c == SEND_CHAN_REMOTE && verp.len == p->sender.len && !memcmp(verp.s, p->sender.s, verp.len)
+      && rlen[0] <= SEND_FIELD_MAX) {
+    n = group_more(p, rcpt_domain(rcpt[0]), rec, 1, rlen[0] + 1);
+    for (i = 1; i < n; i++) { rcpt[i] = p->file.s + rec[i] + 1; rlen[i] = strlen(rcpt[i]); }
+  }
+  if (!send_cmd_encode_list(&k->wbuf, (unsigned char)slot, p->id, QM_SPLIT, verp.s ? verp.s : "",
+                            verp.len, rcpt, rlen, n)) goto cannot;
   stralloc_free(&verp);
   k->d[slot].used = 1;
   k->d[slot].pass = (unsigned int)k->reading;
-  k->d[slot].rec = (size_t)at;
-  k->d[slot].d = ++dcount;
+  k->d[slot].n = n;
+  k->d[slot].got = 0;
   k->busy++;
-  p->inflight++;
-  send_log_starting(&logsa, dcount, p->id, c == SEND_CHAN_REMOTE, rcpt, rlen);
+  for (i = 0; i < n; i++) {
+    k->d[slot].rec[i] = rec[i];
+    k->d[slot].d[i] = ++dcount;
+    p->inflight++;
+    send_log_starting(&logsa, dcount, p->id, c == SEND_CHAN_REMOTE, rcpt[i], rlen[i]);
+  }
   logflush();
   status();
+  return 1;
+cannot:
+  /* cannot be sent (out of memory, or an address over the protocol limit): it stays
+   * T and the job is retried on the schedule; records taken into the batch are T
+   * again in memory too */
+  stralloc_free(&verp);
+  for (i = 1; i < n; i++) p->file.s[rec[i]] = 'T';
+  p->undone++;
   return 1;
 }
 
@@ -498,35 +569,38 @@ static void got_reply(int c, send_reply const *r)
   pass *p;
   char letter = send_reply_letter(r);
   char const *rcpt;
-  size_t rlen;
+  size_t rlen, rec;
   if (r->slot >= k->spawnmax || !k->d[r->slot].used) {
     log1("warning: internal error: delivery report out of range\n");
     return;
   }
   d = &k->d[r->slot];
   p = &k->p[d->pass];
-  rcpt = p->file.s + d->rec + 1;
+  rec = d->rec[d->got];
+  rcpt = p->file.s + rec + 1;
   rlen = strlen(rcpt);
-  send_log_delivery(&logsa, d->d, r->text, r->len);
+  send_log_delivery(&logsa, d->d[d->got], r->text, r->len);
   logflush();
   if (letter == 'Z' && p->dying) {
     stralloc t = STRALLOC_ZERO;
     if (stralloc_cats(&t, dying_text) && stralloc_catb(&t, r->text + 1, r->len - 1)
-        && bounce_append(c, p->id, rcpt, rlen, t.s, t.len)) mark_done(c, p, d->rec);
+        && bounce_append(c, p->id, rcpt, rlen, t.s, t.len)) mark_done(c, p, rec);
     else { log1("alert: unable to append to bounce message; HELP! will try again later\n"); p->undone++; }
     stralloc_free(&t);
   } else if (letter == 'D') {
-    if (bounce_append(c, p->id, rcpt, rlen, r->text + 1, r->len - 1)) mark_done(c, p, d->rec);
+    if (bounce_append(c, p->id, rcpt, rlen, r->text + 1, r->len - 1)) mark_done(c, p, rec);
     else { log1("alert: unable to append to bounce message; HELP! will try again later\n"); p->undone++; }
-  } else if (letter == 'K') mark_done(c, p, d->rec);
+  } else if (letter == 'K') mark_done(c, p, rec);
   else {
     p->undone++;
     if (letter == 'Z' && !send_dsn_block(&p->delayed, rcpt, rlen, r->text + 1, r->len - 1))
       p->delayed.len = 0;   /* no memory: no delay notice this time */
   }
-  d->used = 0;
-  k->busy--;
   p->inflight--;
+  if (++d->got == d->n) {
+    d->used = 0;
+    k->busy--;
+  }
   if (!p->reading && !p->inflight) pass_complete(c, d->pass);
   status();
 }

@@ -20,7 +20,8 @@ PROGS += qmail-clean
 qmail-clean_SRCS := qmail-send/qmail-clean.c qmail-send/send_proto.c
 
 PROGS += qmail-lspawn
-qmail-lspawn_SRCS := qmail-send/qmail-lspawn.c qmail-send/send_lspawn.c qmail-send/send_proto.c
+qmail-lspawn_SRCS := qmail-send/qmail-lspawn.c qmail-send/send_lspawn.c qmail-send/send_proto.c \
+  qmail-send/send_spawner.c
 
 UNITS += test_send_prioq
 test_send_prioq_SRCS := tests/unit/test_send_prioq.c qmail-send/send_prioq.c

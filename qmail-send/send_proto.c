@@ -13,8 +13,32 @@ void send_cmd_init(send_cmd *c)
 {
   c->state = 0;
   c->slot = 0;
-  c->pathlen = c->senderlen = c->rcptlen = 0;
+  c->want = 1;
+  c->nrcpt = 0;
+  c->pathlen = c->senderlen = c->rcptlen = c->curlen = 0;
   c->path[0] = c->sender[0] = c->rcpt[0] = 0;
+}
+
+/* "S/N:k" → path "S/N", want k; without ':' want stays 1. -1: k not 1..max. */
+static int path_count(send_cmd *c)
+{
+  char *colon = memchr(c->path, ':', c->pathlen);
+  size_t i;
+  unsigned int k = 0;
+  if (!colon) return 0;
+  i = (size_t)(colon - c->path) + 1;
+  if (i == c->pathlen) return -1;
+  for (; i < c->pathlen; i++) {
+    unsigned int d = (unsigned char)c->path[i] - '0';
+    if (d > 9) return -1;
+    k = k * 10 + d;
+    if (k > SEND_RCPTS_MAX) return -1;
+  }
+  if (!k) return -1;
+  c->want = k;
+  c->pathlen = (size_t)(colon - c->path);
+  c->path[c->pathlen] = 0;
+  return 0;
 }
 
 int send_cmd_feed(send_cmd *c, char const *s, size_t n, size_t *used)
@@ -22,53 +46,95 @@ int send_cmd_feed(send_cmd *c, char const *s, size_t n, size_t *used)
   size_t i = 0;
   while (i < n) {
     char ch = s[i++];
-    char *buf;
-    size_t *len, max;
     if (c->state == 0) { c->slot = (unsigned char)ch; c->state = 1; continue; }
-    switch (c->state) {
-      case 1: buf = c->path; len = &c->pathlen; max = SEND_PATH_MAX; break;
-      case 2: buf = c->sender; len = &c->senderlen; max = SEND_FIELD_MAX; break;
-      default: buf = c->rcpt; len = &c->rcptlen; max = SEND_FIELD_MAX; break;
-    }
-    if (!ch) {
-      buf[*len] = 0;
-      if (++c->state == 4) { *used = i; return 1; }
+    if (c->state == 1 || c->state == 2) {
+      char *buf = c->state == 1 ? c->path : c->sender;
+      size_t *len = c->state == 1 ? &c->pathlen : &c->senderlen;
+      size_t max = c->state == 1 ? SEND_PATH_MAX : SEND_FIELD_MAX;
+      if (!ch) {
+        buf[*len] = 0;
+        if (c->state == 1 && path_count(c) < 0) { *used = i; return -1; }
+        c->state++;
+        continue;
+      }
+      if (*len >= max) { *used = i; return -1; }
+      buf[(*len)++] = ch;
       continue;
     }
-    if (*len >= max) { *used = i; return -1; }
-    buf[(*len)++] = ch;
+    /* recipients: each at most SEND_FIELD_MAX, all with NULs at most SEND_RCPTS_BYTES */
+    if (!ch) {
+      c->rcpt[c->rcptlen++] = 0;
+      c->curlen = 0;
+      if (++c->nrcpt == c->want) { c->state = 4; *used = i; return 1; }
+      continue;
+    }
+    if (c->curlen >= SEND_FIELD_MAX || c->rcptlen + 1 >= SEND_RCPTS_BYTES) { *used = i; return -1; }
+    c->rcpt[c->rcptlen++] = ch;
+    c->curlen++;
   }
   *used = i;
+  return 0;
+}
+
+int send_cmd_encode_list(stralloc *sa, unsigned char slot, uint64_t id, unsigned int split,
+                         char const *sender, size_t slen, char const *const *rcpt,
+                         size_t const *rlen, unsigned int n)
+{
+  char path[UINT64_FMT * 2 + UINT_FMT + 3];
+  size_t p, total = 0, oldlen = sa->len;
+  unsigned int i;
+  if (!split || !n || n > SEND_RCPTS_MAX || slen > SEND_FIELD_MAX || memchr(sender, 0, slen)) {
+    errno = EINVAL; return 0;
+  }
+  for (i = 0; i < n; i++) {
+    if (rlen[i] > SEND_FIELD_MAX || memchr(rcpt[i], 0, rlen[i])) { errno = EINVAL; return 0; }
+    total += rlen[i] + 1;   /* n * (SEND_FIELD_MAX + 1) cannot overflow */
+  }
+  if (total > SEND_RCPTS_BYTES) { errno = EINVAL; return 0; }
+  p = uint64_fmt(path, id % split);
+  path[p++] = '/';
+  p += uint64_fmt(path + p, id);
+  if (n > 1) { path[p++] = ':'; p += uint_fmt(path + p, n); }
+  path[p++] = 0;
+  if (!stralloc_catb(sa, (char *)&slot, 1) || !stralloc_catb(sa, path, p)
+      || !stralloc_catb(sa, sender, slen) || !stralloc_catb(sa, "", 1)) goto nomem;
+  for (i = 0; i < n; i++)
+    if (!stralloc_catb(sa, rcpt[i], rlen[i]) || !stralloc_catb(sa, "", 1)) goto nomem;
+  return 1;
+nomem:
+  sa->len = oldlen;
   return 0;
 }
 
 int send_cmd_encode(stralloc *sa, unsigned char slot, uint64_t id, unsigned int split,
                     char const *sender, size_t slen, char const *rcpt, size_t rlen)
 {
-  char path[UINT64_FMT * 2 + 2];
-  size_t p;
-  if (!split || slen > SEND_FIELD_MAX || rlen > SEND_FIELD_MAX
-      || memchr(sender, 0, slen) || memchr(rcpt, 0, rlen)) { errno = EINVAL; return 0; }
-  p = uint64_fmt(path, id % split);
-  path[p++] = '/';
-  p += uint64_fmt(path + p, id);
-  path[p++] = 0;
-  return stralloc_catb(sa, (char *)&slot, 1) && stralloc_catb(sa, path, p)
-      && stralloc_catb(sa, sender, slen) && stralloc_catb(sa, "", 1)
-      && stralloc_catb(sa, rcpt, rlen) && stralloc_catb(sa, "", 1);
+  return send_cmd_encode_list(sa, slot, id, split, sender, slen, &rcpt, &rlen, 1);
+}
+
+char const *send_cmd_rcpt(send_cmd const *c, unsigned int i)
+{
+  char const *r = c->rcpt;
+  while (i--) r += strlen(r) + 1;
+  return r;
 }
 
 char const *send_cmd_check(send_cmd const *c)
 {
-  size_t i, slash = 0, nslash = 0;
+  size_t i, slash = 0, nslash = 0, off = 0;
   for (i = 0; i < c->pathlen; i++) {
     if (c->path[i] == '/') { slash = i; nslash++; }
     else if (c->path[i] < '0' || c->path[i] > '9') break;
   }
   if (i < c->pathlen || nslash != 1 || !slash || slash + 1 == c->pathlen)
     return "ZSorry, the message path is invalid. (#4.3.0)";
-  if (!memchr(c->rcpt, '@', c->rcptlen))
-    return "DSorry, address must include host name. (#5.1.3)";
+  while (off < c->rcptlen) {
+    size_t len = strlen(c->rcpt + off);
+    if (!memchr(c->rcpt + off, '@', len))
+      return "DSorry, address must include host name. (#5.1.3)";
+    off += len + 1;
+  }
+  if (!c->rcptlen) return "DSorry, address must include host name. (#5.1.3)";
   return 0;
 }
 

@@ -15,26 +15,45 @@
 #define SEND_CLEAN_MAX 100       /* a qmail-clean command, NUL included */
 
 /* --- spawner command: <slot><S>/<N>\0<sender>\0<recipient>\0 ------------------- */
+/* A command for several recipients (the remote channel only) says how many in its
+ * path, <S>/<N>:<k>, and carries k recipients, each ending in NUL; the spawner
+ * answers it with k replies on the same slot, in recipient order. */
+#define SEND_RCPTS_MAX 100       /* recipients in one command */
+#define SEND_RCPTS_BYTES 65536   /* their bytes in one command, NULs included */
+
 typedef struct send_cmd_s {
-  unsigned int state;            /* 0 slot, 1 path, 2 sender, 3 recipient, 4 done */
+  unsigned int state;            /* 0 slot, 1 path, 2 sender, 3 recipients, 4 done */
   unsigned char slot;
-  size_t pathlen, senderlen, rcptlen;
+  unsigned int want;             /* recipients announced by the path */
+  unsigned int nrcpt;            /* recipients complete */
+  size_t pathlen, senderlen;
+  size_t rcptlen;                /* bytes in rcpt, complete recipients' NULs included */
+  size_t curlen;                 /* length of the recipient being read */
   char path[SEND_PATH_MAX + 1];
   char sender[SEND_FIELD_MAX + 1];
-  char rcpt[SEND_FIELD_MAX + 1];  /* each field NUL-terminated once complete */
+  char rcpt[SEND_RCPTS_BYTES];   /* the recipients, each NUL-terminated once complete;
+                                    rcpt itself is the first one as a C string */
 } send_cmd;
 
 void send_cmd_init(send_cmd *c);
 /* Consumes bytes from s (n of them) and sets *used. 1: a command is complete (the
  * rest of s is left for the next one; call send_cmd_init first); 0: all consumed,
- * need more; -1: a field is over its limit (the stream cannot be trusted further). */
+ * need more; -1: a field is over its limit or the recipient count is invalid (the
+ * stream cannot be trusted further). */
 int send_cmd_feed(send_cmd *c, char const *s, size_t n, size_t *used);
 /* Appends a command for message id (directory id % split). Returns 1, or 0 with
  * errno EINVAL (a NUL in a field, a field over its limit, split 0) or ENOMEM. */
 int send_cmd_encode(stralloc *sa, unsigned char slot, uint64_t id, unsigned int split,
                     char const *sender, size_t slen, char const *rcpt, size_t rlen);
+/* The same for n recipients (1..SEND_RCPTS_MAX, their bytes with NULs at most
+ * SEND_RCPTS_BYTES); n == 1 gives exactly send_cmd_encode's bytes. */
+int send_cmd_encode_list(stralloc *sa, unsigned char slot, uint64_t id, unsigned int split,
+                         char const *sender, size_t slen, char const *const *rcpt,
+                         size_t const *rlen, unsigned int n);
+/* The i-th recipient (0 <= i < nrcpt) of a complete command. */
+char const *send_cmd_rcpt(send_cmd const *c, unsigned int i);
 /* The spawner's checks of a complete command, except the slot (the spawner's own
- * table): 0 if fine, else a reply text (letter first) for the answer. */
+ * table): 0 if fine, else a reply text (letter first) for every recipient. */
 char const *send_cmd_check(send_cmd const *c);
 
 /* --- spawner reply: <slot><K|Z|D><text>\0 --------------------------------------- */

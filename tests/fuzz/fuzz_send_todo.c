@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
       size_t u;
       send_cmd_init(&cmd);
       if (send_cmd_feed(&cmd, wire.s, wire.len, &u) != 1 || u != wire.len
-          || cmd.rcptlen != out.len || memcmp(cmd.rcpt, out.s, out.len)) __builtin_trap();
+          || cmd.nrcpt != 1 || cmd.rcptlen != out.len + 1 || memcmp(cmd.rcpt, out.s, out.len)) __builtin_trap();
     }
   }
   send_todo_finish(&todo);

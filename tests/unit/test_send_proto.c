@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,6 +152,109 @@ static void cmd_stream_of_two(void **state)
   assert_string_equal(c->path, "7/7");
   assert_string_equal(c->rcpt, "e@f");
   stralloc_free(&sa);
+  free(c);
+}
+
+/* Several recipients: "S/N:k" in the path, k recipients; bytes, round trip, each
+ * recipient reachable, the path without its count. */
+static void cmd_list_roundtrip(void **state)
+{
+  static char const want[] = "\x04" "8/100:3\0s@x\0a@d\0b@d\0c@d";
+  char const *rc[3] = { "a@d", "b@d", "c@d" };
+  size_t rl[3] = { 3, 3, 3 }, used, j;
+  stralloc sa = STRALLOC_ZERO;
+  send_cmd *c = malloc(sizeof *c);
+  (void)state;
+  assert_non_null(c);
+  assert_int_equal(send_cmd_encode_list(&sa, 4, 100, 23, "s@x", 3, rc, rl, 3), 1);
+  assert_int_equal(sa.len, sizeof want);
+  assert_memory_equal(sa.s, want, sizeof want);
+  for (j = 0; j < NCHUNKS; j++) {
+    assert_int_equal(feed_cmd(c, sa.s, sa.len, chunks[j], &used), 1);
+    assert_int_equal(used, sa.len);
+    assert_int_equal(c->nrcpt, 3);
+    assert_string_equal(c->path, "8/100");
+    assert_string_equal(c->rcpt, "a@d");
+    assert_string_equal(send_cmd_rcpt(c, 1), "b@d");
+    assert_string_equal(send_cmd_rcpt(c, 2), "c@d");
+    assert_null(send_cmd_check(c));
+  }
+  /* one recipient: exactly the old bytes, no count */
+  sa.len = 0;
+  assert_int_equal(send_cmd_encode_list(&sa, 4, 100, 23, "s@x", 3, rc, rl, 1), 1);
+  assert_int_equal(sa.len, sizeof "\x04" "8/100\0s@x\0a@d");
+  assert_memory_equal(sa.s, "\x04" "8/100\0s@x\0a@d", sa.len);
+  /* refused: no recipient, too many, a NUL inside one; sa untouched */
+  sa.len = 0;
+  assert_int_equal(send_cmd_encode_list(&sa, 4, 100, 23, "s@x", 3, rc, rl, 0), 0);
+  assert_int_equal(send_cmd_encode_list(&sa, 4, 100, 23, "s@x", 3, rc, rl, SEND_RCPTS_MAX + 1), 0);
+  rl[1] = 4;
+  assert_int_equal(send_cmd_encode_list(&sa, 4, 100, 23, "s@x", 3, rc, rl, 3), 0);
+  assert_int_equal(sa.len, 0);
+  stralloc_free(&sa);
+  free(c);
+}
+
+struct count_case { char const *in; size_t len; int want; unsigned int nrcpt; int checkfail; };
+
+static void cmd_list_hostile(void **state)
+{
+  static struct count_case const cases[] = {
+    { S("\x01" "1/1:2\0s\0a@h\0b@h"), 1, 2, 0 },
+    { S("\x01" "1/1:1\0s\0a@h"), 1, 1, 0 },
+    { S("\x01" "1/1:0\0s\0a@h"), -1, 0, 0 },
+    { S("\x01" "1/1:\0s\0a@h"), -1, 0, 0 },
+    { S("\x01" "1/1:101\0s\0a@h"), -1, 0, 0 },
+    { S("\x01" "1/1:99999999999999999999\0s\0a@h"), -1, 0, 0 },
+    { S("\x01" "1/1:2x\0s\0a@h"), -1, 0, 0 },
+    { S("\x01" "1/1:-2\0s\0a@h"), -1, 0, 0 },
+    { S("\x01" "1/1:2\0s\0a@h\0bh"), 1, 2, 1 },     /* second without '@' */
+    { S("\x01" "1/1:2\0s\0a@h"), 0, 0, 0 },          /* still waiting for the second */
+    { S("\x01" ":2\0s\0a@h\0b@h"), 1, 2, 1 },        /* no path left */
+  };
+  size_t i, j, used;
+  send_cmd *c = malloc(sizeof *c);
+  (void)state;
+  assert_non_null(c);
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    for (j = 0; j < NCHUNKS; j++) {
+      int r = feed_cmd(c, cases[i].in, cases[i].len, chunks[j], &used);
+      if (r != cases[i].want) fail_msg("case %zu step %zu: got %d want %d", i, chunks[j], r, cases[i].want);
+      if (r == 1) {
+        assert_int_equal(c->nrcpt, cases[i].nrcpt);
+        if ((send_cmd_check(c) != 0) != cases[i].checkfail) fail_msg("case %zu: check got %s", i, send_cmd_check(c));
+      }
+    }
+  free(c);
+}
+
+/* The byte budget of all recipients is a hard limit, whatever their count. */
+static void cmd_list_bytes_limit(void **state)
+{
+  size_t const per = SEND_FIELD_MAX, n = SEND_RCPTS_BYTES / (per + 1) + 1;
+  stralloc in = STRALLOC_ZERO;
+  send_cmd *c = malloc(sizeof *c);
+  size_t i, used;
+  (void)state;
+  assert_non_null(c);
+  assert_true(n <= SEND_RCPTS_MAX);
+  assert_int_equal(stralloc_catb(&in, "\x01" "1/1:", 5), 1);
+  {
+    char num[8];
+    int k = snprintf(num, sizeof num, "%zu", n);
+    assert_int_equal(stralloc_catb(&in, num, (size_t)k), 1);
+  }
+  assert_int_equal(stralloc_catb(&in, "\0s\0", 3), 1);
+  for (i = 0; i < n; i++) {
+    assert_int_equal(stralloc_readyplus(&in, per + 1), 1);
+    memset(in.s + in.len, 'a', per);
+    in.s[in.len + per - 2] = '@';
+    in.s[in.len + per] = 0;
+    in.len += per + 1;
+  }
+  assert_int_equal(feed_cmd(c, in.s, in.len, 1000000, &used), -1);
+  assert_true(used < in.len);
+  stralloc_free(&in);
   free(c);
 }
 
@@ -325,6 +429,9 @@ int main(void)
     cmocka_unit_test(cmd_decode_table),
     cmocka_unit_test(cmd_decode_limits),
     cmocka_unit_test(cmd_stream_of_two),
+    cmocka_unit_test(cmd_list_roundtrip),
+    cmocka_unit_test(cmd_list_hostile),
+    cmocka_unit_test(cmd_list_bytes_limit),
     cmocka_unit_test(reply_table),
     cmocka_unit_test(reply_overlong_is_cut),
     cmocka_unit_test(reply_encode_roundtrip),

@@ -1,0 +1,38 @@
+/* The main loop shared by qmail-lspawn and qmail-rspawn: reads spawner commands
+ * (QMAIL-INTERFACES 4.4) on fd 0, runs one child per command in its slot, and
+ * writes the replies on fd 1 once the child's report pipe has ended and it has
+ * exited. Trusts commands only after send_cmd_check and the caller's check;
+ * never lets a child's output reach qmail-send except through the caller's report. */
+#ifndef SEND_SPAWNER_H
+#define SEND_SPAWNER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <skalibs/stralloc.h>
+
+#include "send_proto.h"
+
+typedef struct send_spawner_s {
+  /* Extra checks before anything is opened: 0 to go on, else the reply text for
+   * every recipient of the command (letter first). May edit the command. */
+  char const *(*check)(send_cmd *c);
+  /* In the child: fd 0 is the message, fd 1 (and fd 2 unless keeperr) the report
+   * pipe. Never returns. */
+  void (*child)(send_cmd const *c);
+  /* Appends one reply text per recipient of the command (letter first, each
+   * ending in NUL) for a finished child: signaled != 0 means code is a signal.
+   * Returns 1, or 0 on ENOMEM. */
+  int (*report)(stralloc *texts, unsigned int nrcpt, int signaled, int code,
+                char const *output, size_t len);
+  uid_t owner;        /* the message file must belong to this user */
+  size_t keep;        /* child output bytes kept for report (the rest is read and dropped) */
+  int childfail;      /* exit code of a child that could not set up its descriptors */
+  int keeperr;        /* nonzero: the child's fd 2 stays the spawner's (the log), not the pipe */
+} send_spawner;
+
+/* Writes the slot limit, then serves commands until fd 0 ends and every child
+ * has been answered. Returns the exit code (0); dies on a broken command stream
+ * or when fd 1 cannot be written. */
+int send_spawner_run(send_spawner const *sp);
+
+#endif
