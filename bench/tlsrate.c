@@ -142,7 +142,7 @@ static int session(struct opts const *o, SSL_CTX *ctx, int first)
     int sig = 0;
     SSL_get_peer_signature_type_nid(c.ssl, &sig);
     char info[256];
-    int n = snprintf(info, sizeof info, "info proto=%s cipher=%s group=%s sig=%s\n",
+    int n = snprintf(info, sizeof info, "info proto=%s cipher=%s group=%s key=%s\n",
                      SSL_get_version(c.ssl), SSL_get_cipher_name(c.ssl),
                      OBJ_nid2sn(SSL_get_negotiated_group(c.ssl) & ~TLSEXT_nid_unknown),
                      sig ? OBJ_nid2sn(sig) : "-");
