@@ -39,7 +39,7 @@ if [ "${1:-}" = --inner ]; then
   # shellcheck source=../tests/e2e/lib.sh
   . "$SRC/tests/e2e/lib.sh"
   inst_new
-  SEND_PID= SMTPD_PID=
+  SEND_PID='' SMTPD_PID=''
   stop_all() {
     [ -n "$SMTPD_PID" ] && kill -TERM "$SMTPD_PID" 2>/dev/null && wait "$SMTPD_PID" 2>/dev/null
     [ -n "$SEND_PID" ] && kill -TERM "$SEND_PID" 2>/dev/null && wait "$SEND_PID" 2>/dev/null
