@@ -40,11 +40,17 @@ files_of() {
   done
 }
 wait_gone() { for _ in $(seq 1 "$(($2 * 10))"); do [ ! -e "$q/mess/$(($1 % split))/$1" ] && return 0; sleep 0.1; done; return 1; }
-# wait_deferred ID: the log shows a deferral of a delivery of message ID
+# wait_deferred ID: the log shows a deferral of the latest delivery of message ID.
+# Ids are inode numbers and come back once a message has left the queue, and
+# delivery numbers start again with each qmail-send, so only lines after the last
+# start of a delivery of ID count.
 wait_deferred() {
   for _ in $(seq 1 100); do
-    d=$(sed -n "s/.*starting delivery \([0-9]*\): msg $1 to local .*/\1/p" "$SLOG" 2>/dev/null | head -n 1)
-    [ -n "$d" ] && grep -q "delivery $d: deferral" "$SLOG" && return 0
+    awk -v id="$1" '
+      $0 ~ ("starting delivery [0-9]+: msg " id " to local ") {
+        d = $0; sub(/.*starting delivery /, "", d); sub(/:.*/, "", d); found = 0; next }
+      d != "" && index($0, "delivery " d ": deferral") { found = 1 }
+      END { exit !found }' "$SLOG" 2>/dev/null && return 0
     sleep 0.1
   done
   return 1
