@@ -29,6 +29,11 @@ swaks -S --server 127.0.0.1 --port 2525 --from a@example.net --to nobody@example
 $QM_HOME/bin/qmail-showctl > "$out" 2>&1 && grep -q '^me: mail.example.org' "$out" &&
   grep -q '^concurrencylocal: (default) 10' "$out" && grep -q '^morercpthosts.cdb: present' "$out" &&
   pass qmailctl_showctl || fail qmailctl_showctl "$(head -n 20 "$out")"
+echo 600 > "$QM_HOME/control/delaywarning"
+$QM_HOME/bin/qmail-showctl > "$out" 2>&1 && grep -q '^delaywarning: 600 ' "$out" &&
+  grep -q '^concurrencyperdomain: (default) 20 ' "$out" && ! grep -q 'delaywarning: not read' "$out" &&
+  pass qmailctl_showctl_newer_controls || fail qmailctl_showctl_newer_controls "$(grep -e delaywarning -e concurrencyperdomain "$out")"
+rm -f "$QM_HOME/control/delaywarning"
 echo x > "$QM_HOME/control/nonsense"
 $QM_HOME/bin/qmail-showctl | grep -q '^nonsense: not read' && pass qmailctl_showctl_unknown ||
   fail qmailctl_showctl_unknown "unknown control file not reported"
