@@ -86,6 +86,41 @@ net_bg() {
   NET_PIDS="$NET_PIDS $NET_PID"
 }
 
+# net_nsd NSHOST CLIENTHOST DIR: nsd on NSHOST at 192.0.2.53 serving the zone "test"
+# from DIR/test.zone, logging to DIR.out; waits until CLIENTHOST gets an answer from
+# it (5 s at most). Sets NSD_PID; returns 1 if nsd never answered.
+net_nsd() {
+  local ns=$1 client=$2 dir=$3
+  cat > "$dir/nsd.conf" <<EOC
+server:
+  ip-address: 192.0.2.53
+  port: 53
+  username: ""
+  chroot: ""
+  zonesdir: "$dir"
+  database: ""
+  zonelistfile: "$dir/zone.list"
+  xfrdfile: "$dir/xfrd.state"
+  pidfile: "$dir/nsd.pid"
+  server-count: 1
+  hide-version: yes
+remote-control:
+  control-enable: no
+zone:
+  name: test
+  zonefile: test.zone
+EOC
+  net_bg "$ns" "$dir.out" nsd -c "$dir/nsd.conf" -d
+  NSD_PID=$NET_PID
+  for _ in $(seq 50); do
+    net_run "$client" python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
+q=bytes.fromhex("123401000001000000000000026e730474657374000001000" + "1")
+s.sendto(q, ("192.0.2.53", 53)); s.recv(512)' 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 net_cleanup() {
   local h pids
   [ -n "$NET_PIDS" ] && kill $NET_PIDS 2>/dev/null

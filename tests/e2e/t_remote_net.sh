@@ -42,36 +42,7 @@ done
 # the name server
 mkdir -p "$W/nsd"
 cp "$QM_SRC/tests/e2e/dns/test.zone" "$W/nsd/"
-cat > "$W/nsd/nsd.conf" <<EOC
-server:
-  ip-address: 192.0.2.53
-  port: 53
-  username: ""
-  chroot: ""
-  zonesdir: "$W/nsd"
-  database: ""
-  zonelistfile: "$W/nsd/zone.list"
-  xfrdfile: "$W/nsd/xfrd.state"
-  pidfile: "$W/nsd/nsd.pid"
-  server-count: 1
-  hide-version: yes
-remote-control:
-  control-enable: no
-zone:
-  name: test
-  zonefile: test.zone
-EOC
-start_nsd() {
-  net_bg ns "$W/nsd.out" nsd -c "$W/nsd/nsd.conf" -d
-  NSD_PID=$NET_PID
-  for _ in $(seq 50); do
-    net_run a python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
-q=bytes.fromhex("12340100000100000000000002"+"6e73".upper().lower()+"0474657374000001000"+"1")
-s.sendto(q, ("192.0.2.53", 53)); s.recv(512)' 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
+start_nsd() { net_nsd ns a "$W/nsd"; }
 start_nsd || { fail remote_net_nsd "nsd did not answer: $(tail -n 3 "$W/nsd.out")"; exit 1; }
 
 # host a: qmail-dns and the scheduler

@@ -74,34 +74,7 @@ mx.notls   A     192.0.2.21
 opp        MX    10 mx.self
 mx.self    A     192.0.2.22
 EOZ
-cat > "$W/nsd/nsd.conf" <<EOC
-server:
-  ip-address: 192.0.2.53
-  port: 53
-  username: ""
-  chroot: ""
-  zonesdir: "$W/nsd"
-  database: ""
-  zonelistfile: "$W/nsd/zone.list"
-  xfrdfile: "$W/nsd/xfrd.state"
-  pidfile: "$W/nsd/nsd.pid"
-  server-count: 1
-  hide-version: yes
-remote-control:
-  control-enable: no
-zone:
-  name: test
-  zonefile: test.zone
-EOC
-net_bg ns "$W/nsd.out" nsd -c "$W/nsd/nsd.conf" -d
-ok=
-for _ in $(seq 50); do
-  net_run a python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
-q=bytes.fromhex("123401000001000000000000026e730474657374000001000" + "1")
-s.sendto(q, ("192.0.2.53", 53)); s.recv(512)' 2>/dev/null && { ok=1; break; }
-  sleep 0.1
-done
-[ -n "$ok" ] || { fail remote_tls_nsd "nsd did not answer: $(tail -n 3 "$W/nsd.out")"; exit 1; }
+net_nsd ns a "$W/nsd" || { fail remote_tls_nsd "nsd did not answer: $(tail -n 3 "$W/nsd.out")"; exit 1; }
 
 # --- host b: the three receivers ---------------------------------------------------------
 cp "$QM_SRC/tests/e2e/smtp_tls_peer.py" "$W/peer.py"; chmod 0755 "$W/peer.py"
