@@ -40,12 +40,13 @@
 #include "send_rcpt.h"
 #include "send_retry.h"
 #include "send_todo.h"
+#include "send_waitq.h"
 
 #define TODO_BATCH 64            /* todo entries that share one round of fsyncs */
 #define SYNC_DELAY_MS 200        /* the longest a preprocessed entry waits for its fsyncs */
 #define TODO_RESCAN 1500         /* seconds between todo/ scans without a trigger */
 #define TODO_RETRY 123           /* a todo entry that failed waits this long */
-#define POSTPONE_WAIT 1          /* a recipient held back by concurrencyperdomain waits this long */
+#define POSTPONE_MAX 60          /* the longest a job waits for its domain before it looks again */
 #define GROUP_SCAN 1000          /* records looked at for a remote batch after its first */
 #define TODO_FAILED_MAX 4096     /* failed entries remembered */
 #define FINISH_RETRY 123         /* a message whose end failed (bounce) waits this long */
@@ -227,6 +228,7 @@ typedef struct pass_s {
   size_t next;                /* offset of the next record to look at */
   unsigned int inflight, undone;
   unsigned int postponed;     /* undone only because their domain was at its limit */
+  size_t postrec;             /* the first such record: its domain is waited for */
   stralloc sender;
   stralloc delayed;           /* bounce-style blocks of this pass's deferrals */
 } pass;
@@ -245,6 +247,7 @@ typedef struct chan_s {
   int fdout, fdin, alive;
   unsigned int spawnmax, busy;
   send_prioq jobs;
+  send_waitq waiting;         /* remote jobs held back by concurrencyperdomain */
   pass p[QM_SPAWN + 1];
   int reading;                /* the pass handing out records, or -1 */
   dlv d[QM_SPAWN];
@@ -297,6 +300,45 @@ static void maybe_done(uint64_t id)
   finish_message(id);
 }
 
+static char const *rcpt_domain(char const *rcpt)
+{
+  char const *at = strrchr(rcpt, '@');
+  return at ? at + 1 : "";
+}
+
+static unsigned int domain_busy(chan const *k, char const *dom);
+
+/* A job held back by concurrencyperdomain waits for a slot of its domain. If the
+ * slots came free while its pass was still open, nobody would wake it: it is due
+ * at once then. */
+static void job_wait(int c, uint64_t id, uint64_t birth, char const *dom)
+{
+  send_job j;
+  uint64_t t = now();
+  if (domain_busy(&ch[c], dom) < cf.perdomain) { job_push(c, id, birth, t); return; }
+  j.id = id; j.birth = birth; j.due = t;
+  if (!send_waitq_push(&ch[c].waiting, &j, dom)) job_push(c, id, birth, t + POSTPONE_MAX);
+}
+
+/* Makes up to max jobs waiting for dom (0: for any domain) due now. */
+static void wake_waiters(int c, char const *dom, size_t max)
+{
+  send_job j[QM_SPAWN];
+  size_t n, i;
+  do {
+    n = send_waitq_take(&ch[c].waiting, dom, j, max < QM_SPAWN ? max : QM_SPAWN);
+    for (i = 0; i < n; i++) job_push(c, j[i].id, j[i].birth, now());
+    max -= n;
+  } while (n && max);
+}
+
+/* The oldest waiter of any domain is due now. */
+static void wake_waiters_oldest(int c)
+{
+  send_job j;
+  if (send_waitq_take(&ch[c].waiting, 0, &j, 1)) job_push(c, j.id, j.birth, now());
+}
+
 static void pass_complete(int c, unsigned int pi)
 {
   pass *p = &ch[c].p[pi];
@@ -314,8 +356,9 @@ static void pass_complete(int c, unsigned int pi)
     return;
   }
   if (p->delayed.len) delay_notice(p);
-  /* held back only by the per-domain limit: not a failure, so no backoff */
-  if (p->undone == p->postponed) job_push(c, p->id, p->birth, now() + POSTPONE_WAIT);
+  /* held back only by the per-domain limit: not a failure, so no backoff; it waits
+   * for a delivery to that domain to end (wake_waiters) */
+  if (p->undone == p->postponed) job_wait(c, p->id, p->birth, rcpt_domain(p->file.s + p->postrec + 1));
   else job_push(c, p->id, p->birth, send_retry_next(p->birth, p->start, chan_c[c]));
 }
 
@@ -423,12 +466,6 @@ static long next_record(pass *p)
   return -1;
 }
 
-static char const *rcpt_domain(char const *rcpt)
-{
-  char const *at = strrchr(rcpt, '@');
-  return at ? at + 1 : "";
-}
-
 /* Slots of the remote channel busy with domain dom. */
 static unsigned int domain_busy(chan const *k, char const *dom)
 {
@@ -496,6 +533,7 @@ static int start_one(int c, uint64_t t)
   rlen[0] = strlen(rcpt[0]);
   if (c == SEND_CHAN_REMOTE && domain_busy(k, rcpt_domain(rcpt[0])) >= cf.perdomain) {
     /* stays T; the pass goes on with the other domains */
+    if (!p->postponed) p->postrec = (size_t)at;
     p->undone++;
     p->postponed++;
     return 1;
@@ -600,6 +638,12 @@ static void got_reply(int c, send_reply const *r)
   if (++d->got == d->n) {
     d->used = 0;
     k->busy--;
+    if (c == SEND_CHAN_REMOTE && k->waiting.n) {
+      /* a slot of this domain came free: the oldest jobs waiting for it are due */
+      char const *dom = rcpt_domain(p->file.s + d->rec[0] + 1);
+      unsigned int busy = domain_busy(k, dom);
+      if (busy < cf.perdomain) wake_waiters(c, dom, cf.perdomain - busy);
+    }
   }
   if (!p->reading && !p->inflight) pass_complete(c, d->pass);
   status();
@@ -1260,6 +1304,8 @@ static void reload(void)
   }
   config_free(&cf);
   cf = n;
+  /* concurrencyperdomain may have grown */
+  wake_waiters(SEND_CHAN_REMOTE, 0, SIZE_MAX);
   /* the tables point into heap buffers that the struct copy does not move */
 }
 
@@ -1328,7 +1374,11 @@ int main(void)
       /* the directories follow each other quickly, then a long rest */
       mess_next = mess_dir ? t : t + MESS_SCAN;
     }
-    for (c = 0; c < SEND_NCHAN; c++) chan_fill(c, t);
+    for (c = 0; c < SEND_NCHAN; c++) {
+      /* a safety net: nothing waits for its domain longer than POSTPONE_MAX */
+      while (ch[c].waiting.n && send_waitq_oldest(&ch[c].waiting) + POSTPONE_MAX <= t) wake_waiters_oldest(c);
+      chan_fill(c, t);
+    }
     for (i = 0; i < nfinish_later; )
       if (finish_later[i].at <= t) {
         uint64_t id = finish_later[i].id;
@@ -1340,6 +1390,10 @@ int main(void)
     if (td.next_scan < wake) wake = td.next_scan;
     if (mess_next < wake) wake = mess_next;
     for (i = 0; i < nfinish_later; i++) if (finish_later[i].at < wake) wake = finish_later[i].at;
+    for (c = 0; c < SEND_NCHAN; c++) {
+      uint64_t w = send_waitq_oldest(&ch[c].waiting);
+      if (w != UINT64_MAX && w + POSTPONE_MAX < wake) wake = w + POSTPONE_MAX;
+    }
     for (c = 0; c < SEND_NCHAN; c++) {
       send_job const *top = send_prioq_min(&ch[c].jobs);
       if (top && ch[c].busy < chan_limit(c) && !exitasap && ch[c].reading < 0) {
@@ -1369,7 +1423,10 @@ int main(void)
         if (sig == SIGTERM) { exitasap = 1; status(); }
         else if (sig == SIGHUP) reload();
         else if (sig == SIGALRM) {
-          for (c = 0; c < SEND_NCHAN; c++) send_prioq_alldue(&ch[c].jobs, 0);
+          for (c = 0; c < SEND_NCHAN; c++) {
+            wake_waiters(c, 0, SIZE_MAX);
+            send_prioq_alldue(&ch[c].jobs, 0);
+          }
           td.nfailed = 0;
           td.wanted = 1;
         }

@@ -23,8 +23,9 @@ PROGS += qmail-lspawn
 qmail-lspawn_SRCS := qmail-send/qmail-lspawn.c qmail-send/send_lspawn.c qmail-send/send_proto.c \
   qmail-send/send_spawner.c
 
-UNITS += test_send_prioq
+UNITS += test_send_prioq test_send_waitq
 test_send_prioq_SRCS := tests/unit/test_send_prioq.c qmail-send/send_prioq.c
+test_send_waitq_SRCS := tests/unit/test_send_waitq.c qmail-send/send_waitq.c
 
 UNITS += test_send_dsn
 test_send_dsn_SRCS := tests/unit/test_send_dsn.c qmail-send/send_dsn.c
@@ -32,7 +33,7 @@ test_send_dsn_SRCS := tests/unit/test_send_dsn.c qmail-send/send_dsn.c
 PROGS += qmail-send
 qmail-send_SRCS := qmail-send/qmail-send.c qmail-send/send_rcpt.c qmail-send/send_retry.c \
   qmail-send/send_proto.c qmail-send/send_log.c qmail-send/send_todo.c qmail-send/send_prioq.c \
-  qmail-send/send_dsn.c
+  qmail-send/send_dsn.c qmail-send/send_waitq.c
 
 PROGS += qmail-start
 qmail-start_SRCS := qmail-send/qmail-start.c

@@ -16,7 +16,7 @@ w=$(mktemp -d /tmp/qsr-e2e.XXXXXX)
 trap 'rm -rf "$w"; inst_cleanup; rm -f "$LOG"; [ -n "$created" ] && userdel $U 2>/dev/null' EXIT
 ip addr add 127.0.0.2/8 dev lo 2>/dev/null
 ip addr add 127.0.0.3/8 dev lo 2>/dev/null
-printf 'peer.test:[127.0.0.2]:2525\nfast.test:[127.0.0.2]:2526\nslow.test:[127.0.0.3]:2525\n' > "$QM_HOME/control/smtproutes"
+printf 'peer.test:[127.0.0.2]:2525\nfast.test:[127.0.0.2]:2526\nslow.test:[127.0.0.3]:2525\nbusy.test:[127.0.0.3]:2526\n' > "$QM_HOME/control/smtproutes"
 printf '20\n' > "$QM_HOME/control/timeoutremote"
 printf '1\n' > "$QM_HOME/control/concurrencyperdomain"
 
@@ -42,7 +42,7 @@ python3 "$QM_SRC/tests/e2e/smtp_peer.py" 127.0.0.2 2525 pipe "$w/got" 2 > "$w/re
 INST_PIDS="$!"
 # a slow peer for slow.test (holds each session 4 s, records the most at once) and
 # a quick one for fast.test
-python3 - 127.0.0.3 2525 "$w/slow" 4 > "$w/ready.slow" <<'PY' &
+cat > "$w/hold_peer.py" <<'PY'
 import socket, sys, threading, time
 host, port, out, hold = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -75,10 +75,14 @@ while True:
     c, _ = s.accept()
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 PY
+python3 "$w/hold_peer.py" 127.0.0.3 2525 "$w/slow" 4 > "$w/ready.slow" &
+INST_PIDS="$INST_PIDS $!"
+# busy.test: sessions of 0.3 s each
+python3 "$w/hold_peer.py" 127.0.0.3 2526 "$w/busy" 0.3 > "$w/ready.busy" &
 INST_PIDS="$INST_PIDS $!"
 python3 "$QM_SRC/tests/e2e/smtp_peer.py" 127.0.0.2 2526 pipe "$w/got.fast" 1 > "$w/ready.fast" &
 INST_PIDS="$INST_PIDS $!"
-for _ in $(seq 50); do [ -s "$w/ready" ] && [ -s "$w/ready.slow" ] && [ -s "$w/ready.fast" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -s "$w/ready" ] && [ -s "$w/ready.slow" ] && [ -s "$w/ready.fast" ] && [ -s "$w/ready.busy" ] && break; sleep 0.1; done
 
 queue_msg $U@example.org good@peer.test bad@peer.test tmp@peer.test
 start_send
@@ -126,3 +130,16 @@ case "$(result a@slow.test) $(result b@slow.test)" in
     fail send_remote_perdomain_limit "slow peer: $(cat "$w/slow")" ;;
   *) fail send_remote_perdomain_limit "a: '$(result a@slow.test)' b: '$(result b@slow.test)'" ;;
 esac
+
+# a message held back by the limit starts as soon as its domain's session ends, not
+# on a clock: eight messages for busy.test, one session at a time, 0.3 s each
+for n in 1 2 3 4 5 6 7 8; do queue_msg $U@example.org m$n@busy.test; done
+t0=$(date +%s.%N)
+all_busy() { for n in 1 2 3 4 5 6 7 8; do has_result m$n@busy.test || return 1; done; }
+if wait_for all_busy; then
+  t1=$(date +%s.%N)
+  if [ "$(grep -c '^delivery [0-9]*: success' "$LOG")" -ge 8 ] && grep -q "^max 1 done 8" "$w/busy" &&
+     python3 -c "import sys; sys.exit(0 if float(sys.argv[2]) - float(sys.argv[1]) < 5 else 1)" "$t0" "$t1"; then
+    pass send_remote_perdomain_wake
+  else fail send_remote_perdomain_wake "busy peer: $(cat "$w/busy"); $(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$t0" "$t1") s for eight 0.3 s sessions"; fi
+else fail send_remote_perdomain_wake "not all eight delivered; busy peer: $(cat "$w/busy" 2>/dev/null)"; fi
