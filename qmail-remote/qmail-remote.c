@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -344,7 +345,7 @@ int main(int argc, char const *const *argv)
     tain deadline;
     remote_smtp s;
     enum remote_smtp_result r;
-    int plain = plainretry;
+    int plain = plainretry, one = 1;
     plainretry = 0;
     if (plan.n > 1 && !plain && tcpto_skip(ip)) continue;
     c.fd = is6 ? socket_tcp6_nb() : socket_tcp4_nb();
@@ -360,6 +361,8 @@ int main(int argc, char const *const *argv)
       continue;
     }
     tcpto_update(ip, 0);
+    /* commands and the body go out as whole writes; none should wait for an ACK */
+    (void)setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c.timeout = (unsigned int)tremote;
     ipfmt(ipstr, ip);
     memset(&s, 0, sizeof s);

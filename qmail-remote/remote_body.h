@@ -28,5 +28,6 @@ size_t remote_body_encode(remote_body *b, char const *in, size_t len, char *out)
  * bytes) and returns its length, or returns 0 if the message ended in a partial
  * line (qmail refuses those: #5.6.2). */
 size_t remote_body_finish(remote_body *b, char *out);
+#define REMOTE_BODY_FINISH_MAX 5
 
 #endif

@@ -9,13 +9,14 @@ PROGS += qmail-remote
 qmail-remote_SRCS := qmail-remote/qmail-remote.c $(REMOTE_UNITS)
 
 UNITS += test_remote_reply test_remote_ehlo test_remote_body test_remote_route \
-  test_remote_mx test_remote_report test_remote_tcpto
+  test_remote_mx test_remote_report test_remote_tcpto test_remote_smtp
 test_remote_reply_SRCS := tests/unit/test_remote_reply.c qmail-remote/remote_reply.c
 test_remote_ehlo_SRCS := tests/unit/test_remote_ehlo.c qmail-remote/remote_ehlo.c
 test_remote_body_SRCS := tests/unit/test_remote_body.c qmail-remote/remote_body.c
 test_remote_route_SRCS := tests/unit/test_remote_route.c qmail-remote/remote_route.c
 test_remote_mx_SRCS := tests/unit/test_remote_mx.c qmail-remote/remote_mx.c
 test_remote_report_SRCS := tests/unit/test_remote_report.c qmail-remote/remote_report.c qmail-remote/remote_reply.c
+test_remote_smtp_SRCS := tests/unit/test_remote_smtp.c $(REMOTE_UNITS)
 test_remote_tcpto_SRCS := tests/unit/test_remote_tcpto.c qmail-remote/remote_tcpto.c
 
 FUZZ += fuzz_remote_reply fuzz_remote_body
