@@ -6,8 +6,9 @@
 # namespace of the bench's own (a veth pair away: qmail-remote refuses an MX on a
 # loopback address, which is this host); the name server is nsd on 127.0.0.1:53
 # serving the zone sink.test (MX -> mx.sink.test -> 192.0.2.25). Concurrency 20
-# and 100 (control/concurrencyremote; Postfix's destination concurrency limit), 1 and
-# 10 recipients a message. Also qmail-dns's cache hit rate and memory under that load.
+# and 100 (control/concurrencyremote and concurrencyperdomain; Postfix's destination
+# concurrency limit), 1 and 10 recipients a message. Also qmail-dns's cache hit
+# rate and memory under that load.
 # Root only; everything runs in a private mount and network namespace with only
 # loopback. A benchmark, not a test: it prints figures and judges nothing.
 #
@@ -150,6 +151,7 @@ EOC
   # suite CONC RCPTS COUNT ROUND
   suite_run() {
     printf '%s\n' "$1" > "$QM_HOME/control/concurrencyremote"
+    printf '%s\n' "$1" > "$QM_HOME/control/concurrencyperdomain"
     { printf 'F%s\0' "$SENDER"
       for r in $(rcpts "$2"); do printf 'T%s\0' "$r"; done
       printf '\0'; } > "$S/env"
