@@ -567,6 +567,20 @@ static int pin_matches(SSL *ssl, unsigned char const *pin)
   return ok;
 }
 
+/* The CA store is read when a request first asks for a check against it, not at
+ * start: parsing the system's whole bundle costs tens of milliseconds, and most
+ * sessions (no STARTTLS, or opportunistic ones) never need it. */
+static char const *cafile;
+
+static int ca_load(void)
+{
+  static int loaded;
+  if (!loaded)
+    loaded = cafile ? SSL_CTX_load_verify_locations(ctxs[0], cafile, 0) == 1
+                    : SSL_CTX_set_default_verify_paths(ctxs[0]) == 1;
+  return loaded;
+}
+
 static void client_session(struct relay *r, qm_tlsreq const *q)
 {
   char e[256];
@@ -581,6 +595,10 @@ static void client_session(struct relay *r, qm_tlsreq const *q)
     strerr_warnw("pid=", pidstr, " discarded ", num, " bytes of plaintext sent before the handshake");
   }
   sni_seen = q->name[0] ? q->name : 0;
+  if (q->verify == QM_TLSVERIFY_CA && !ca_load()) {
+    refuse(r->ctl, "unable to load CA certificates", sslerr(e, sizeof e, cafile ? cafile : "default"));
+    goto done;
+  }
   r->ssl = SSL_new(ctxs[0]);
   if (!r->ssl || !SSL_set_fd(r->ssl, r->net)
       || (q->name[0] && !SSL_set_tlsext_host_name(r->ssl, q->name))) {
@@ -631,7 +649,7 @@ int main(int argc, char const *const *argv)
   static struct relay r;
   char const *certs[TLSD_CERTS_MAX], *keys[TLSD_CERTS_MAX];
   unsigned int ncert = 0, nkey = 0;
-  char const *cafile = 0, *childuser = 0, *selfuser = QM_USER_QMAILT;
+  char const *childuser = 0, *selfuser = QM_USER_QMAILT;
   int server = -1, implicit = 0, reqcert = 0;
   struct account as_child, as_self;
   int data[2], ctl[2], rc;
@@ -678,11 +696,8 @@ int main(int argc, char const *const *argv)
     for (i = 0; i < ncert; i++) load_pair(certs[i], keys[i], reqcert);
   } else {
     ctxs[nctx++] = newctx(0);
-    if (cafile ? SSL_CTX_load_verify_locations(ctxs[0], cafile, 0) != 1
-               : SSL_CTX_set_default_verify_paths(ctxs[0]) != 1) {
-      char e[256];
-      strerr_dief2x(QM_EXIT_TEMP, "unable to load CA certificates: ", sslerr(e, sizeof e, cafile ? cafile : "default"));
-    }
+    /* -A must at least be readable now, so that a wrong path shows at once */
+    if (cafile && access(cafile, R_OK) < 0) strerr_diefu2sys(QM_EXIT_TEMP, "read ", cafile);
   }
   if (childuser) account(&as_child, childuser);
   if (!geteuid()) account(&as_self, selfuser);
