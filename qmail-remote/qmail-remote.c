@@ -158,8 +158,41 @@ static void ipfmt(char *s, unsigned char const *ip)
   else s[ip6_fmt(s, (char const *)ip)] = 0;
 }
 
-/* qmail-tlsd's control descriptor: 1 while the helper serves us. */
+/* qmail-tlsd: 1 while a helper can serve us, either the one that started us
+ * (its control descriptor on fd 5) or one we start at the first STARTTLS
+ * (QMAIL_TLSD names it: a session without TLS never pays for OpenSSL). tlsctl is
+ * the control descriptor once there is one. */
 static int tlshelper;
+static int tlsctl = -1;
+static char const *tlsd_path;
+static char const *tlsd_cafile;
+
+static int helper_start(int netfd)
+{
+  int sp[2];
+  pid_t pid;
+  if (tlsctl >= 0) return 1;
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) return 0;
+  pid = fork();
+  if (pid < 0) { fd_close(sp[0]); fd_close(sp[1]); return 0; }
+  if (!pid) {
+    char const *argv[5];
+    unsigned int n = 0;
+    argv[n++] = "qmail-tlsd"; argv[n++] = "-C";
+    if (tlsd_cafile && *tlsd_cafile) { argv[n++] = "-A"; argv[n++] = tlsd_cafile; }
+    argv[n] = 0;
+    /* the helper gets the connection through the request, never by inheritance */
+    if (netfd >= 0 && netfd != sp[1]) close(netfd);
+    if (dnsc.fd >= 0 && dnsc.fd != sp[1]) close(dnsc.fd);
+    /* dup2 leaves the copy open across exec; an fd already at 5 needs it cleared */
+    if (sp[1] == TLSCTL_FD ? fcntl(TLSCTL_FD, F_SETFD, 0) < 0 : dup2(sp[1], TLSCTL_FD) < 0) _exit(111);
+    execv(tlsd_path, (char *const *)argv);
+    _exit(111);
+  }
+  fd_close(sp[1]);
+  tlsctl = sp[0];
+  return 1;
+}
 
 static void tlswhy(remote_smtp *s, char const *why)
 {
@@ -184,6 +217,12 @@ static int handover(remote_smtp *s)
   int newfd = -1, k;
   qm_tlsreport rep;
   if (!n) { tlswhy(s, "the server name cannot be sent to the helper"); fd_close(c->fd); c->fd = -1; return 0; }
+  if (!helper_start(c->fd)) {
+    tlshelper = 0;
+    tlswhy(s, "unable to start qmail-tlsd");
+    fd_close(c->fd); c->fd = -1;
+    return 0;
+  }
   memset(&m, 0, sizeof m);
   memset(&cm, 0, sizeof cm);
   v.iov_base = req; v.iov_len = n;
@@ -192,13 +231,13 @@ static int handover(remote_smtp *s)
   h = CMSG_FIRSTHDR(&m);
   h->cmsg_level = SOL_SOCKET; h->cmsg_type = SCM_RIGHTS; h->cmsg_len = CMSG_LEN(sizeof(int));
   memcpy(CMSG_DATA(h), &c->fd, sizeof(int));
-  k = sendmsg(TLSCTL_FD, &m, MSG_NOSIGNAL) == (ssize_t)n;
+  k = sendmsg(tlsctl, &m, MSG_NOSIGNAL) == (ssize_t)n;
   fd_close(c->fd);
   c->fd = -1;
   if (!k) { tlshelper = 0; tlswhy(s, "unable to reach qmail-tlsd"); return 0; }
   /* one answer per request: the line, with the new descriptor on its first bytes */
   while (!len || line[len - 1] != '\n') {
-    struct conn w = { TLSCTL_FD, c->timeout };
+    struct conn w = { tlsctl, c->timeout };
     ssize_t r;
     if (len == sizeof line) break;
     memset(&m, 0, sizeof m);
@@ -206,7 +245,7 @@ static int handover(remote_smtp *s)
     m.msg_iov = &v; m.msg_iovlen = 1;
     m.msg_control = cm.b; m.msg_controllen = sizeof cm.b;
     if (!waitfd(&w, IOPAUSE_READ)) break;
-    r = recvmsg(TLSCTL_FD, &m, MSG_CMSG_CLOEXEC);
+    r = recvmsg(tlsctl, &m, MSG_CMSG_CLOEXEC);
     if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (r <= 0) { tlshelper = 0; break; }
     for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
@@ -295,7 +334,12 @@ int main(int argc, char const *const *argv)
   if (remote_tlsdest_find(&dest, tlsdests.s, tlsdests.len, argv[1]) < 0)
     finish('Z', "Unable to parse tlsdestinations. (#4.3.0)\n");
   x = getenv("QMAIL_TLSCTL");
-  tlshelper = x && !strcmp(x, "5") && fcntl(TLSCTL_FD, F_GETFD) >= 0 && coe(TLSCTL_FD) >= 0;
+  if (x && !strcmp(x, "5") && fcntl(TLSCTL_FD, F_GETFD) >= 0 && coe(TLSCTL_FD) >= 0) tlsctl = TLSCTL_FD;
+  else {
+    x = getenv("QMAIL_TLSD");
+    if (x && x[0] == '/' && access(x, X_OK) == 0) { tlsd_path = x; tlsd_cafile = dest.cafile; }
+  }
+  tlshelper = tlsctl >= 0 || tlsd_path;
   if (dest.policy != REMOTE_TLS_OPPORTUNISTIC && !tlshelper)
     finish('Z', "Sorry, tlsdestinations requires TLS for this domain and qmail-tlsd is not running. (#4.7.5)\n");
   if (!tconnect) tconnect = 1;

@@ -31,7 +31,6 @@ static uid_t uid_qmailq;
 static char const *remote = QM_HOME "/bin/qmail-remote";
 static char const *tlsd = QM_HOME "/bin/qmail-tlsd";
 static int have_tlsd;
-static remote_tlsdest dest;   /* filled by check, read by the child */
 
 static char const *hostof(char const *rcpt)
 {
@@ -47,31 +46,22 @@ static char const *check(send_cmd *c)
   for (i = 1; i < c->nrcpt; i++)
     if (strcasecmp(hostof(send_cmd_rcpt(c, i)), host))
       return "ZSorry, recipients for different hosts in one command. (#4.3.0)\n";
-  /* the tlsdestinations entry of this host may name the CA file its server's
-   * certificate is checked against; qmail-remote reads the same line for the rest */
-  if (have_tlsd) {
-    stralloc list = STRALLOC_ZERO;
-    int k = qm_control_readlist(&list, "../../control/tlsdestinations");
-    k = k < 0 ? -1 : remote_tlsdest_find(&dest, list.s, list.len, host);
-    stralloc_free(&list);
-    if (k < 0) return "ZUnable to read tlsdestinations. (#4.3.0)\n";
-  }
   return 0;
 }
 
+/* qmail-remote starts qmail-tlsd itself when a session comes to STARTTLS
+ * (QMAIL_TLSD), with the CA file its tlsdestinations line names: a delivery
+ * without TLS never loads OpenSSL. */
 static void child(send_cmd const *c)
 {
-  char const *argv[9 + SEND_RCPTS_MAX];
+  char const *argv[4 + SEND_RCPTS_MAX];
   unsigned int n = 0, i;
-  if (have_tlsd) {
-    argv[n++] = "qmail-tlsd"; argv[n++] = "-C";
-    if (dest.cafile[0]) { argv[n++] = "-A"; argv[n++] = dest.cafile; }
-    argv[n++] = "--";
-  }
-  argv[n++] = have_tlsd ? remote : "qmail-remote"; argv[n++] = hostof(c->rcpt); argv[n++] = c->sender;
+  if (have_tlsd ? setenv("QMAIL_TLSD", tlsd, 1) < 0 : unsetenv("QMAIL_TLSD") < 0)
+    _exit(REMOTE_RSPAWN_EXIT_EXEC);
+  argv[n++] = "qmail-remote"; argv[n++] = hostof(c->rcpt); argv[n++] = c->sender;
   for (i = 0; i < c->nrcpt; i++) argv[n++] = send_cmd_rcpt(c, i);
   argv[n] = 0;
-  execv(have_tlsd ? tlsd : remote, (char *const *)argv);
+  execv(remote, (char *const *)argv);
   _exit(REMOTE_RSPAWN_EXIT_EXEC);
 }
 

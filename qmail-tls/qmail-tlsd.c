@@ -35,7 +35,7 @@
 #include "tlsd_plain.h"
 
 #define USAGE "qmail-tlsd -s [-i] [-R] -c cert -k key [-c cert -k key ...] [-u user] [-t user] [-h secs] -- prog...\n" \
-  "       qmail-tlsd -C [-A cafile] [-u user] [-t user] [-h secs] -- prog..."
+  "       qmail-tlsd -C [-A cafile] [-u user] [-t user] [-h secs] [-- prog...]"
 
 #define TLSD_CTL_FD 5            /* the served program's control descriptor */
 #define TLSD_CERTS_MAX 16        /* certificate/key pairs, for SNI */
@@ -675,10 +675,11 @@ int main(int argc, char const *const *argv)
     }
   }
   argc -= l.ind; argv += l.ind;
-  if (server < 0 || !argc) strerr_dieusage(QM_EXIT_PERM, USAGE);
+  /* -C without a program: the caller started us and gave us the control socket */
+  if (server < 0 || (!argc && (server || childuser))) strerr_dieusage(QM_EXIT_PERM, USAGE);
   if (server && (!ncert || ncert != nkey)) strerr_dieusage(QM_EXIT_PERM, USAGE);
   if (!server && (ncert || nkey || implicit || reqcert)) strerr_dieusage(QM_EXIT_PERM, USAGE);
-  if (!geteuid() && !childuser)
+  if (!geteuid() && !childuser && argc)
     strerr_dief1x(QM_EXIT_PERM, "started as root: -u must name the served program's account");
   if (geteuid() && childuser)
     strerr_dief1x(QM_EXIT_PERM, "-u needs root");
@@ -702,12 +703,21 @@ int main(int argc, char const *const *argv)
   if (childuser) account(&as_child, childuser);
   if (!geteuid()) account(&as_self, selfuser);
 
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0
-      || (server && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, data) < 0))
-    strerr_diefu1sys(QM_EXIT_TEMP, "create socketpair");
-  pid = spawn(argv, server ? data[1] : -1, ctl[1], server, childuser ? &as_child : 0, mode);
-  close(ctl[1]);
-  if (server) close(data[1]);
+  if (!argc) {
+    int type;
+    socklen_t tl = sizeof type;
+    if (getsockopt(TLSD_CTL_FD, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_STREAM)
+      strerr_dief1x(QM_EXIT_TEMP, "-C without a program needs the control socket on fd 5");
+    ctl[0] = TLSD_CTL_FD;
+    pid = 0;
+  } else {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0
+        || (server && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, data) < 0))
+      strerr_diefu1sys(QM_EXIT_TEMP, "create socketpair");
+    pid = spawn(argv, server ? data[1] : -1, ctl[1], server, childuser ? &as_child : 0, mode);
+    close(ctl[1]);
+    if (server) close(data[1]);
+  }
 
   if (!geteuid()) become(&as_self);
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
@@ -757,6 +767,6 @@ int main(int argc, char const *const *argv)
     client_session(&r, &q);
   }
   close(r.ctl);
-  rc = status(pid);
+  rc = pid ? status(pid) : 0;
   return rc;
 }

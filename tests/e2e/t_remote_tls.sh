@@ -98,7 +98,15 @@ net_bg a "$W/a.dns" s6-setuidgid qmailn "$QM_HOME/bin/qmail-dns"
 for _ in $(seq 50); do [ -S "$A/dns/socket" ] && break; sleep 0.1; done
 [ -S "$A/dns/socket" ] || { fail remote_tls_qmail_dns "no socket: $(tail -n 3 "$W/a.dns")"; exit 1; }
 ALOG=$W/a.log; : > "$ALOG"
-net_bg a "$ALOG" "$QM_HOME/bin/qmail-start" ./Maildir/
+# qmail-tlsd through a wrapper that notes each start: qmail-remote starts the helper
+# only when a session comes to STARTTLS
+cat > "$W/tlsd-wrap" <<EOW
+#!/bin/sh
+echo "\$*" >> "$W/tlsd.starts"
+exec "$QM_HOME/bin/qmail-tlsd" "\$@"
+EOW
+chmod 0755 "$W/tlsd-wrap"; : > "$W/tlsd.starts"; chmod 0666 "$W/tlsd.starts"
+net_bg a "$ALOG" env QMAILTLSD="$W/tlsd-wrap" "$QM_HOME/bin/qmail-start" ./Maildir/
 
 inject() { # sender rcpt: on host a, through its qmail-queue
   printf 'Subject: tls test\n\nsecret body for %s\n' "$2" |
@@ -155,3 +163,10 @@ grep -q '^tls secret body for joe@opp.test' "$D/self" && pass remote_tls_opportu
 r=$(result joe@plain.test)
 case $r in "success: 192.0.2.21_accepted_message._Not_encrypted./"*)
   pass remote_tls_unlisted_plaintext ;; *) fail remote_tls_unlisted_plaintext "got '$r'" ;; esac
+
+# four sessions came to STARTTLS (tls, pin, badpin, opp), two never did (notls, plain):
+# four helpers, the one for tls.test with its cafile
+n=$(wc -l < "$W/tlsd.starts")
+if [ "$n" = 4 ] && grep -qx -- "-C -A $K/ca.pem" "$W/tlsd.starts" && [ "$(grep -cx -- '-C' "$W/tlsd.starts")" = 3 ]; then
+  pass remote_tls_helper_only_for_starttls
+else fail remote_tls_helper_only_for_starttls "helper starts: $(tr '\n' '|' < "$W/tlsd.starts")"; fi

@@ -212,3 +212,11 @@ case $o in "fail "*"fingerprint"*) pass tls_client_wrong_pin ;; *) fail tls_clie
 o=$(client - none)
 case $o in "ok TLSv1.3 "*" none "*"250 STARTTLS"*) pass tls_client_none ;; *) fail tls_client_none "got: $o" ;; esac
 check tls_client_logged grep -q 'tls=client sni=mail.example.org ok TLSv1.3 ' "$INST/client.log"
+# -C without a program needs its caller's control socket on fd 5
+o=$("$TLSD" -C 5<&- 2>&1); rc=$?
+[ $rc = 111 ] && case $o in *"control socket on fd 5"*) true ;; *) false ;; esac &&
+  pass tls_client_noprog_needs_fd5 || fail tls_client_noprog_needs_fd5 "exit $rc: $o"
+o=$("$TLSD" -C 5</dev/null 2>&1); rc=$?
+[ $rc = 111 ] && pass tls_client_noprog_fd5_not_socket || fail tls_client_noprog_fd5_not_socket "exit $rc: $o"
+o=$("$TLSD" -C -u qmaild 2>&1); rc=$?
+[ $rc = 100 ] && pass tls_client_noprog_no_user || fail tls_client_noprog_no_user "exit $rc: $o"
