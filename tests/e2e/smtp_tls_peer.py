@@ -4,6 +4,8 @@
 # control descriptor as PROTOCOL says) or alone (no STARTTLS). Appends to the dump
 # file every command line it reads, "TLS <report line>" after a switch and the
 # message lines, so a test can tell what reached it in clear and what encrypted.
+# With BROKEN_TLS=1 in the environment (and no qmail-tlsd) it offers STARTTLS, says
+# 220 and then answers the client's handshake with bytes that are not TLS.
 import os, sys
 
 dump = sys.argv[1]
@@ -11,6 +13,7 @@ ctl = int(os.environ['QMAIL_TLSCTL']) if 'QMAIL_TLSCTL' in os.environ else None
 inp = os.fdopen(0, 'rb', buffering=0)
 buf = b''
 tls = False
+broken = os.environ.get('BROKEN_TLS') == '1'
 
 def note(b):
     with open(dump, 'ab') as f:
@@ -36,12 +39,18 @@ while True:
     note((b'tls ' if tls else b'plain ') + l)
     v = l[:4].upper()
     if v == b'EHLO':
-        if ctl is not None and not tls:
+        if (ctl is not None or broken) and not tls:
             send(b'250-peer.test\r\n250-8BITMIME\r\n250 STARTTLS\r\n')
         else:
             send(b'250-peer.test\r\n250 8BITMIME\r\n')
     elif v == b'HELO':
         send(b'250 peer.test\r\n')
+    elif l[:8].upper() == b'STARTTLS' and broken:
+        send(b'220 go ahead\r\n')
+        note(b'TLS broken\n')
+        os.read(0, 4096)
+        send(b'this is not a TLS record at all\r\n' * 4)
+        sys.exit(0)
     elif l[:8].upper() == b'STARTTLS' and ctl is not None and not tls:
         send(b'220 go ahead\r\n')
         os.write(ctl, b'starttls\n')

@@ -7,7 +7,10 @@
 # cafile domain encrypted and verified; a right pin verified, a wrong pin deferred;
 # a listed domain whose server offers no STARTTLS deferred and nothing sent in
 # clear; opportunistic TLS to the self-signed server encrypted but unverified; an
-# unlisted domain without STARTTLS delivered in plaintext; the report says which.
+# unlisted domain without STARTTLS delivered in plaintext; the report says which; a
+# failed handshake (a fourth receiver answering STARTTLS with garbage) retried in
+# plaintext for an unlisted domain, deferred for a listed one; the TLS helper
+# started only by sessions that come to STARTTLS.
 . "$QM_SRC/tests/e2e/lib.sh"
 . "$QM_SRC/tests/e2e/net.sh"
 need_root
@@ -21,7 +24,7 @@ net_init
 W=$NET_DIR
 net_host ns 192.0.2.53
 net_host a 192.0.2.10
-net_host b 192.0.2.20 192.0.2.21 192.0.2.22
+net_host b 192.0.2.20 192.0.2.21 192.0.2.22 192.0.2.23
 net_inst a mail.a.test
 net_inst b mx.tls.test
 A=$NET_DIR/a
@@ -52,6 +55,7 @@ WRONG=$(printf '%064d' 0)
   printf 'pin.test:sha256:%s\n' "$PIN"
   printf 'badpin.test:sha256:%s\n' "$WRONG"
   printf 'notls.test\n'
+  printf 'brokenreq.test\n'
 } > "$A/control/tlsdestinations"
 
 # --- the name server ------------------------------------------------------------------
@@ -73,6 +77,9 @@ plain      MX    10 mx.notls
 mx.notls   A     192.0.2.21
 opp        MX    10 mx.self
 mx.self    A     192.0.2.22
+broken     MX    10 mx.broken
+brokenreq  MX    10 mx.broken
+mx.broken  A     192.0.2.23
 EOZ
 net_nsd ns a "$W/nsd" || { fail remote_tls_nsd "nsd did not answer: $(tail -n 3 "$W/nsd.out")"; exit 1; }
 
@@ -85,7 +92,8 @@ net_bg b "$BT" tcpserver -R -H 192.0.2.20 25 "$QM_HOME/bin/qmail-tlsd" -s -c "$K
 net_bg b "$BT" s6-envuidgid qmaild tcpserver -U -R -H 192.0.2.21 25 "$W/peer.py" "$D/notls"
 net_bg b "$BT" tcpserver -R -H 192.0.2.22 25 "$QM_HOME/bin/qmail-tlsd" -s -c "$K/self.pem" -k "$K/self.key" \
   -u qmaild -- "$W/peer.py" "$D/self"
-for ip in 20 21 22; do
+net_bg b "$BT" env BROKEN_TLS=1 s6-envuidgid qmaild tcpserver -U -R -H 192.0.2.23 25 "$W/peer.py" "$D/broken"
+for ip in 20 21 22 23; do
   for _ in $(seq 50); do
     net_run a python3 -c "import socket; socket.create_connection(('192.0.2.$ip', 25), 1).close()" 2>/dev/null && break
     sleep 0.1
@@ -125,7 +133,8 @@ result() { # rcpt: the first result line of its delivery on a
     sleep 0.1
   done
 }
-for r in joe@tls.test joe@pin.test joe@badpin.test joe@notls.test joe@opp.test joe@plain.test; do
+for r in joe@tls.test joe@pin.test joe@badpin.test joe@notls.test joe@opp.test joe@plain.test \
+         joe@broken.test joe@brokenreq.test; do
   inject postmaster@a.test "$r"
 done
 
@@ -164,9 +173,22 @@ r=$(result joe@plain.test)
 case $r in "success: 192.0.2.21_accepted_message._Not_encrypted./"*)
   pass remote_tls_unlisted_plaintext ;; *) fail remote_tls_unlisted_plaintext "got '$r'" ;; esac
 
-# four sessions came to STARTTLS (tls, pin, badpin, opp), two never did (notls, plain):
-# four helpers, the one for tls.test with its cafile
+# a handshake that fails: an unlisted domain gets one more connection in plaintext
+# and the message; a tlsdestinations domain is deferred and nothing goes in clear
+r=$(result joe@broken.test)
+case $r in "success: 192.0.2.23_accepted_message._Not_encrypted./"*)
+  pass remote_tls_failed_handshake_plaintext_retry ;; *) fail remote_tls_failed_handshake_plaintext_retry "got '$r'" ;; esac
+grep -q '^plain secret body for joe@broken.test' "$D/broken" && pass remote_tls_failed_handshake_sent_in_clear ||
+  fail remote_tls_failed_handshake_sent_in_clear "peer saw: $(tr '\r\n' '  ' < "$D/broken" 2>/dev/null)"
+r=$(result joe@brokenreq.test)
+case $r in "deferral: Connected_to_192.0.2.23_but_TLS_failed:"*"(#4.7.5)/")
+  pass remote_tls_required_failed_handshake_deferred ;; *) fail remote_tls_required_failed_handshake_deferred "got '$r'" ;; esac
+grep -q 'joe@brokenreq.test' "$D/broken" && fail remote_tls_required_failed_handshake_not_in_clear "the peer got the recipient" ||
+  pass remote_tls_required_failed_handshake_not_in_clear
+
+# six sessions came to STARTTLS (tls, pin, badpin, opp, broken, brokenreq), two never
+# did (notls, plain): six helpers, the one for tls.test with its cafile
 n=$(wc -l < "$W/tlsd.starts")
-if [ "$n" = 4 ] && grep -qx -- "-C -A $K/ca.pem" "$W/tlsd.starts" && [ "$(grep -cx -- '-C' "$W/tlsd.starts")" = 3 ]; then
+if [ "$n" = 6 ] && grep -qx -- "-C -A $K/ca.pem" "$W/tlsd.starts" && [ "$(grep -cx -- '-C' "$W/tlsd.starts")" = 5 ]; then
   pass remote_tls_helper_only_for_starttls
 else fail remote_tls_helper_only_for_starttls "helper starts: $(tr '\n' '|' < "$W/tlsd.starts")"; fi
