@@ -12,6 +12,10 @@
 #   net_run NAME CMD...       CMD on NAME, in the foreground
 #   net_bg NAME LOG CMD...    CMD on NAME in the background, output appended to LOG;
 #                             its pid in $NET_PID (also killed by net_cleanup)
+#   net_sender DIR REMOTE     instance DIR asks 192.0.2.53 for DNS with short
+#                             timeouts (dns 2 s, connect 5 s, remote REMOTE s)
+#   net_postmaster DIR...     postmaster of each instance DIR delivers to alias's Maildir
+#   net_wait_tcp NAME IP PORT waits (5 s at most) until NAME can connect to IP:PORT
 NET_TAG=qmt-$$
 NET_HOSTS=
 NET_PIDS=
@@ -116,6 +120,32 @@ EOC
     net_run "$client" python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.2)
 q=bytes.fromhex("123401000001000000000000026e730474657374000001000" + "1")
 s.sendto(q, ("192.0.2.53", 53)); s.recv(512)' 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+net_sender() {
+  printf '192.0.2.53\n' > "$1/control/dnsservers"
+  printf '2\n' > "$1/control/timeoutdns"
+  printf '%s\n' "$2" > "$1/control/timeoutremote"
+  printf '5\n' > "$1/control/timeoutconnect"
+}
+
+net_postmaster() {
+  local d
+  for d in "$@"; do
+    mkdir -p "$d/alias/Maildir/new" "$d/alias/Maildir/cur" "$d/alias/Maildir/tmp"
+    chown -R alias "$d/alias/Maildir"
+    echo ./Maildir/ > "$d/alias/.qmail-postmaster"
+  done
+}
+
+net_wait_tcp() {
+  local i
+  for i in $(seq 50); do
+    net_run "$1" python3 -c "import socket, sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 1).close()" \
+      "$2" "$3" 2>/dev/null && return 0
     sleep 0.1
   done
   return 1

@@ -26,15 +26,8 @@ A=$NET_DIR/a B=$NET_DIR/b
 printf 'mail.a.test\na.test\n' > "$A/control/locals"
 printf 'mx1.b.test\nbulk.test\n' > "$B/control/locals"
 printf 'bulk.test\n' > "$B/control/rcpthosts"
-printf '192.0.2.53\n' > "$A/control/dnsservers"
-printf '2\n' > "$A/control/timeoutdns"
-printf '10\n' > "$A/control/timeoutremote"
-printf '5\n' > "$A/control/timeoutconnect"
-for d in "$A" "$B"; do
-  mkdir -p "$d/alias/Maildir/new" "$d/alias/Maildir/cur" "$d/alias/Maildir/tmp"
-  chown -R alias "$d/alias/Maildir"
-  echo ./Maildir/ > "$d/alias/.qmail-postmaster"
-done
+net_sender "$A" 10
+net_postmaster "$A" "$B"
 
 mkdir -p "$W/nsd"
 cp "$QM_SRC/tests/e2e/dns/test.zone" "$W/nsd/"
@@ -54,12 +47,7 @@ ASEND=$NET_PID
 # b listens on both of its addresses; tcpserver -v logs the local address of each
 net_bg b "$W/b.smtpd" s6-envuidgid qmaild tcpserver -vUHR -l mx1.b.test -c 40 -- 0.0.0.0 25 "$QM_HOME/bin/qmail-smtpd"
 net_bg b "$BLOG" "$QM_HOME/bin/qmail-start" ./Maildir/
-for ip in 20 21; do
-  for _ in $(seq 50); do
-    net_run a python3 -c "import socket; socket.create_connection(('192.0.2.$ip', 25), 1).close()" 2>/dev/null && break
-    sleep 0.1
-  done
-done
+net_wait_tcp a 192.0.2.20 25; net_wait_tcp a 192.0.2.21 25
 
 arrived() { find "$B/alias/Maildir/new" -type f | wc -l; }
 # a's qmail-queue, once per message, each with its own Message-Id

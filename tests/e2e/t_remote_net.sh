@@ -29,15 +29,8 @@ A=$NET_DIR/a B=$NET_DIR/b
 printf 'mail.a.test\na.test\n' > "$A/control/locals"
 printf 'mx1.b.test\nb.test\nlate.test\n' > "$B/control/locals"
 printf 'b.test\nlate.test\n' > "$B/control/rcpthosts"
-printf '192.0.2.53\n' > "$A/control/dnsservers"
-printf '2\n' > "$A/control/timeoutdns"
-printf '5\n' > "$A/control/timeoutremote"
-printf '5\n' > "$A/control/timeoutconnect"
-for d in "$A" "$B"; do
-  mkdir -p "$d/alias/Maildir/new" "$d/alias/Maildir/cur" "$d/alias/Maildir/tmp"
-  chown -R alias "$d/alias/Maildir"
-  echo ./Maildir/ > "$d/alias/.qmail-postmaster"
-done
+net_sender "$A" 5
+net_postmaster "$A" "$B"
 
 # the name server
 mkdir -p "$W/nsd"

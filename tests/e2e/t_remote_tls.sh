@@ -29,10 +29,7 @@ net_inst a mail.a.test
 net_inst b mx.tls.test
 A=$NET_DIR/a
 printf 'mail.a.test\na.test\n' > "$A/control/locals"
-printf '192.0.2.53\n' > "$A/control/dnsservers"
-printf '2\n' > "$A/control/timeoutdns"
-printf '5\n' > "$A/control/timeoutremote"
-printf '5\n' > "$A/control/timeoutconnect"
+net_sender "$A" 5
 
 # --- certificates: a test CA, the server's certificate from it, a self-signed one -------
 K=$W/tls; mkdir -p "$K"; chmod 0755 "$K"
@@ -93,12 +90,7 @@ net_bg b "$BT" s6-envuidgid qmaild tcpserver -U -R -H 192.0.2.21 25 "$W/peer.py"
 net_bg b "$BT" tcpserver -R -H 192.0.2.22 25 "$QM_HOME/bin/qmail-tlsd" -s -c "$K/self.pem" -k "$K/self.key" \
   -u qmaild -- "$W/peer.py" "$D/self"
 net_bg b "$BT" env BROKEN_TLS=1 s6-envuidgid qmaild tcpserver -U -R -H 192.0.2.23 25 "$W/peer.py" "$D/broken"
-for ip in 20 21 22 23; do
-  for _ in $(seq 50); do
-    net_run a python3 -c "import socket; socket.create_connection(('192.0.2.$ip', 25), 1).close()" 2>/dev/null && break
-    sleep 0.1
-  done
-done
+for ip in 20 21 22 23; do net_wait_tcp a 192.0.2.$ip 25; done
 rm -f "$D"/*
 
 # --- host a: qmail-dns and the scheduler -----------------------------------------------
