@@ -4,6 +4,14 @@ PROGS += qmail-tlsd
 qmail-tlsd_SRCS := qmail-tls/qmail-tlsd.c qmail-tls/tlsd_plain.c
 qmail-tlsd_LIBS := -lssl -lcrypto
 
+# qmail-tlsc: the per-connection front of a qmail-tlsd -D daemon; skalibs only.
+PROGS += qmail-tlsc
+qmail-tlsc_SRCS := qmail-tls/qmail-tlsc.c qmail-tls/tlsd_req.c
+qmail-tlsd_SRCS += qmail-tls/tlsd_req.c
+
+UNITS += test_tlsd_req
+test_tlsd_req_SRCS := tests/unit/test_tlsd_req.c qmail-tls/tlsd_req.c
+
 UNITS += test_tlsd_plain
 test_tlsd_plain_SRCS := tests/unit/test_tlsd_plain.c qmail-tls/tlsd_plain.c
 
