@@ -5,8 +5,13 @@ qmail-tlsd_SRCS := qmail-tls/qmail-tlsd.c qmail-tls/tlsd_plain.c
 qmail-tlsd_LIBS := -lssl -lcrypto
 
 # qmail-tlsc: the per-connection front of a qmail-tlsd -D daemon; skalibs only.
+# Linked static (PIE, so still randomised): it is exec'd for every connection, and
+# without the dynamic loader that costs about a third less.
 PROGS += qmail-tlsc
 qmail-tlsc_SRCS := qmail-tls/qmail-tlsc.c qmail-tls/tlsd_req.c
+qmail-tlsc_NOQM := 1
+qmail-tlsc_LIBS := $(B)/libqm.a -static-pie -lskarnet
+$(B)/bin/qmail-tlsc: $(B)/libqm.a
 qmail-tlsd_SRCS += qmail-tls/tlsd_req.c
 
 UNITS += test_tlsd_req
