@@ -568,11 +568,20 @@ static int relay(struct relay *r, int server, char const *mode, int reqcert)
 
 /* --- the served program ------------------------------------------------------------- */
 
+/* vfork: the child only rearranges descriptors, drops privileges and execs, so it
+ * need not copy this process's page tables (the OpenSSL state of a daemon's
+ * session), nor tear them down again at exec. It shares this process's memory until
+ * it execs and writes none of it: the environment is set here first, and skalibs'
+ * strerr_die* end with _exit. */
 static pid_t spawn(char const *const *argv, int data, int ctl, int server,
                    struct account const *as, char const *mode)
 {
-  pid_t pid = fork();
+  pid_t pid;
   char num[INT_FMT];
+  num[int_fmt(num, TLSD_CTL_FD)] = 0;
+  if (setenv("QMAIL_TLSCTL", num, 1) < 0 || setenv("QMAIL_TLSMODE", mode, 1) < 0)
+    strerr_diefu1sys(QM_EXIT_TEMP, "set up the environment");
+  pid = vfork();
   if (pid < 0) strerr_diefu1sys(QM_EXIT_TEMP, "fork");
   if (pid) return pid;
   if (server) {
@@ -581,9 +590,6 @@ static pid_t spawn(char const *const *argv, int data, int ctl, int server,
   /* dup2 onto itself would keep FD_CLOEXEC */
   if (ctl == TLSD_CTL_FD ? fcntl(ctl, F_SETFD, 0) < 0 : dup2(ctl, TLSD_CTL_FD) < 0)
     strerr_diefu1sys(QM_EXIT_TEMP, "dup2");
-  num[int_fmt(num, TLSD_CTL_FD)] = 0;
-  if (setenv("QMAIL_TLSCTL", num, 1) < 0 || setenv("QMAIL_TLSMODE", mode, 1) < 0)
-    strerr_diefu1sys(QM_EXIT_TEMP, "set up the environment");
   if (as) become(as);
   execvp(argv[0], (char *const *)argv);
   strerr_diefu2sys(QM_EXIT_TEMP, "run ", argv[0]);
