@@ -32,3 +32,6 @@ UNITS += test_checkpw_input
 test_checkpw_input_SRCS := tests/unit/test_checkpw_input.c qmail-tls/checkpw_input.c
 FUZZ += fuzz_checkpw_input
 fuzz_checkpw_input_SRCS := tests/fuzz/fuzz_checkpw_input.c qmail-tls/checkpw_input.c
+
+FUZZ += fuzz_tlsd_req
+fuzz_tlsd_req_SRCS := tests/fuzz/fuzz_tlsd_req.c qmail-tls/tlsd_req.c
