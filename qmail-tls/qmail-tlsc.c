@@ -5,6 +5,7 @@
  * never holds a key; trusts the daemon's answer lines only as far as it parses them. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,15 @@ static int getline_fd(int fd, char *line, size_t *pos, size_t max, long deadline
   }
 }
 
+/* Only a unix datagram socket can be the daemon's: never send to the connection. */
+static int is_request_socket(int fd)
+{
+  int type = 0, domain = 0;
+  socklen_t l1 = sizeof type, l2 = sizeof domain;
+  return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l1) == 0 && type == SOCK_DGRAM
+         && getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &l2) == 0 && domain == AF_UNIX;
+}
+
 static void __attribute__((noreturn)) answer_die(char const *what, char const *line)
 {
   char safe[TLSC_LINE_MAX + 1];
@@ -120,7 +130,7 @@ int main(int argc, char const *const *argv)
   argc -= l.ind; argv += l.ind;
   if (!argc) strerr_dieusage(QM_EXIT_PERM, USAGE);
   if (argc > TLSD_REQ_ARGS_MAX) strerr_dief1x(QM_EXIT_PERM, "too many arguments");
-  if (!x || !uint0_scan(x, &dfd) || fcntl((int)dfd, F_GETFD) < 0)
+  if (!x || !uint0_scan(x, &dfd) || dfd > INT_MAX || !is_request_socket((int)dfd))
     strerr_dief1x(QM_EXIT_TEMP, "no request socket in " TLSC_ENV ": run me under qmail-tlsd -D");
 
   /* the request: version, arguments, environment, limits, end */

@@ -175,6 +175,15 @@ else fail tlsd_daemon_kill_stops_listener "tcpserver $(pgrep -x tcpserver) still
 out=$(env -u QMAIL_TLSD "$QM_HOME/bin/qmail-tlsc" -- /bin/true < /dev/null 2>&1); rc=$?
 case "$rc $out" in "111 qmail-tlsc: fatal: no request socket in QMAIL_TLSD"*) pass tlsc_without_daemon ;;
   *) fail tlsc_without_daemon "exit $rc: $out" ;; esac
+# a descriptor that is not the daemon's socket (here a TCP connection) is never written to
+python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 2599)); s.listen(1); c, _ = s.accept(); c.settimeout(2)
+try: print(len(c.recv(100)))
+except OSError: print(0)' > "$INST/peer.out" 2>&1 &
+sleep 0.3
+out=$(QMAIL_TLSD=7 "$QM_HOME/bin/qmail-tlsc" -- /bin/true 7<> /dev/tcp/127.0.0.1/2599 < /dev/null 2>&1); rc=$?
+wait $!
+case "$rc $out $(cat "$INST/peer.out")" in "111 qmail-tlsc: fatal: no request socket in QMAIL_TLSD"*" 0") pass tlsc_wrong_descriptor ;;
+  *) fail tlsc_wrong_descriptor "exit $rc: $out; the peer got $(cat "$INST/peer.out") bytes" ;; esac
 # the daemon died after the front was started: the request socket has no reader
 cp "$K/mail.example.org.pem" "$C/servercert.pem"; cp "$K/mail.example.org.key" "$C/serverkey.pem"
 out=$(timeout 20 "$QM_HOME/bin/qmail-tlsd" -s -D -c "$C/servercert.pem" -k "$C/serverkey.pem" -u qmaild -- \
