@@ -1,11 +1,12 @@
 #!/bin/bash
-# bench/tls: SMTP over STARTTLS, the suite (tcpserver + qmail-tlsd + qmail-smtpd, from
-# the installed service/qmail-smtpd/run) against Postfix's smtpd with TLS, same
+# bench/tls: SMTP over STARTTLS, the suite (qmail-tlsd -D + tcpserver + qmail-tlsc +
+# qmail-smtpd, from the installed service/qmail-smtpd/run) against Postfix's smtpd with TLS, same
 # certificate and key, both running in one private mount and network namespace on
 # loopback. tlsrate opens N sessions over W concurrent workers and times two things:
 # handshakes a second (connect, EHLO, STARTTLS, handshake, EHLO, QUIT) and messages a
 # second (the same with one 2 KB message in between). Sides alternate A B A B over
-# the rounds; prints medians, ratios and the client's own CPU. Root only; uses the
+# the rounds; prints medians, ratios, the client's own CPU and the server side's CPU
+# per session (process accounting, immune to other load). Root only; uses the
 # private Postfix instance of bench/postfix-setup.sh and adds its TLS listener here.
 # Nothing leaves the machine; every loop is bounded. A benchmark, not a test.
 #
@@ -89,6 +90,25 @@ if [ "${1:-}" = --inner ]; then
     esac
   }
   busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6; exit }' /proc/stat; }
+  # svcpu SYSTEM: CPU clock ticks a side's server processes have used so far, their
+  # own and every reaped child's (utime, stime, cutime, cstime of /proc/PID/stat).
+  # Suite: the service's first process (qmail-tlsd -D, or tcpserver without it), its
+  # tcpserver, qmail-send and its children (qmail-lspawn with the qmail-locals it
+  # reaped, qmail-clean, qmail-rspawn). Postfix: master and its live children (smtpd,
+  # cleanup, qmgr, virtual ...; an exited one is in master's cutime). Other work on
+  # the machine does not count, so this figure holds when the rates move with it.
+  ticks() { for p in "$@"; do awk '{ s += $14 + $15 + $16 + $17 } END { print s + 0 }' "/proc/$p/stat" 2>/dev/null; done |
+    awk '{ s += $1 } END { print s + 0 }'; }
+  svcpu() {
+    case $1 in
+    suite)
+      t=$(pgrep -P "$SMTPD_PID" -x tcpserver | head -n 1)
+      ticks "$SMTPD_PID" $t "$SEND_PID" $(pgrep -P "$SEND_PID") ;;
+    postfix)
+      m=$(head -n 1 "$S/postfix/spool/pid/master.pid" 2>/dev/null | tr -d ' ')
+      [ -n "$m" ] && ticks "$m" $(pgrep -P "$m") ;;
+    esac
+  }
 
   # measure SYSTEM MODE(hs|msg) ROUND
   measure() {
@@ -96,6 +116,7 @@ if [ "${1:-}" = --inner ]; then
     margs=
     [ "$2" = msg ] && margs="-m $S/msg -f $SENDER -t $(rcpt "$1")"
     b0=$(busy)
+    c0=$(svcpu "$1")
     # shellcheck disable=SC2086
     out=$(timeout "$RUN_TIMEOUT" "$S/bin/tlsrate" -n "$N" -w "$W" -p "$(port "$1")" \
           -C "$S/tls/ca.pem" -H $HOSTNAME_TLS $margs 2>&1)
@@ -114,14 +135,18 @@ if [ "${1:-}" = --inner ]; then
       [ "$(count "$1")" = "$N" ] || ok=
       t=0; while [ "$(queued "$1")" != 0 ] && [ $t -lt 600 ]; do sleep 0.1; t=$((t + 1)); done
     fi
+    # server CPU per session in ms, deliveries included (taken after the drain above)
+    sleep 0.5   # the last sessions end and are reaped
+    c1=$(svcpu "$1")
+    sms=$(echo "$c0 $c1 $N" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($2 - $1) * 1000 / hz / $3 }')
     if [ -z "$ok" ]; then
       echo "$PROG: $1 $2 round $3 failed (exit $rc, delivered $(count "$1")): $(echo "$out" | tail -n 3)" >&2
       echo "$1 $2 fail $3" >> "$RES"
       return
     fi
-    printf '  round %s  %-8s %-4s %8.1f /s   client CPU %5.1f%% of a core   machine busy %s of %s cores   %s\n' \
-      "$3" "$1" "$2" "$rate" "$ccpu" "$cores" "$(nproc)" "$info"
-    echo "$1 $2 $rate $3 $ccpu $cores" >> "$RES"
+    printf '  round %s  %-8s %-4s %8.1f /s   client CPU %5.1f%% of a core   machine busy %s of %s cores   server CPU %s ms/session   %s\n' \
+      "$3" "$1" "$2" "$rate" "$ccpu" "$cores" "$(nproc)" "$sms" "$info"
+    echo "$1 $2 $rate $3 $ccpu $cores $sms" >> "$RES"
   }
 
   r=1
@@ -218,11 +243,11 @@ timeout -k 10 $((RUN_TIMEOUT * ROUNDS * 4 + DRAIN_TIMEOUT * ROUNDS * 2 + 600)) \
   unshare -m -n --propagation private "$0" --inner "$S" "$N" "$W" "$ROUNDS" ||
   echo "$PROG: the measuring part failed; figures below may be incomplete" >&2
 
-median() { # SYSTEM MODE FIELD
+median() { # SYSTEM MODE FIELD [FORMAT]
   awk -v s="$1" -v m="$2" -v f="$3" '$1 == s && $2 == m && $3 != "fail" { print $f }' "$S/results" |
-    sort -n | awk '{ v[NR] = $1 } END {
+    sort -n | awk -v fmt="${4:-%.1f}" '{ v[NR] = $1 } END {
       if (NR == 0) { print "-"; exit }
-      printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+      printf fmt, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"
                                              else printf "%.2fx", a / b }'; }
@@ -235,12 +260,12 @@ rratio() {
 }
 echo
 echo "bench/tls: medians of $ROUNDS round(s), $N sessions over $W workers, $KDESC; load now $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '  %-10s %-22s %10s %16s %14s\n' "" test "per second" "client CPU %core" "machine cores"
+printf '  %-10s %-22s %10s %16s %14s %18s\n' "" test "per second" "client CPU %core" "machine cores" "server CPU ms/sess"
 for mode in hs msg; do
   case $mode in hs) label="handshakes (no mail)" ;; msg) label="messages (2 KB each)" ;; esac
   for sys in suite postfix; do
-    printf '  %-10s %-22s %10s %16s %14s\n' $sys "$label" "$(median $sys $mode 3)" \
-      "$(median $sys $mode 5)" "$(median $sys $mode 6)"
+    printf '  %-10s %-22s %10s %16s %14s %18s\n' $sys "$label" "$(median $sys $mode 3)" \
+      "$(median $sys $mode 5)" "$(median $sys $mode 6)" "$(median $sys $mode 7 %.2f)"
   done
   echo "  suite / postfix, $label: $(ratio "$(median suite $mode 3)" "$(median postfix $mode 3)") (round by round $(rratio $mode))"
 done

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,8 +35,9 @@
 #include "qm_exit.h"
 #include "qm_tlsctl.h"
 #include "tlsd_plain.h"
+#include "tlsd_req.h"
 
-#define USAGE "qmail-tlsd -s [-i] [-R] -c cert -k key [-c cert -k key ...] [-u user] [-t user] [-h secs] -- prog...\n" \
+#define USAGE "qmail-tlsd -s [-i] [-R] [-D] -c cert -k key [-c cert -k key ...] [-u user] [-t user] [-h secs] -- prog...\n" \
   "       qmail-tlsd -C [-A cafile] [-u user] [-t user] [-h secs] [-- prog...]"
 
 #define TLSD_CTL_FD 5            /* the served program's control descriptor */
@@ -205,19 +208,100 @@ static int accept_any(int ok, X509_STORE_CTX *x)
   return 1;   /* a client certificate is asked for to be logged, not to decide */
 }
 
-static void load_pair(char const *cert, char const *key, int reqcert)
+/* One certificate chain and its key in a new context; 0 and why in e if not. */
+static SSL_CTX *load_pair(char const *cert, char const *key, int reqcert, int first, char *e, size_t elen)
 {
-  char e[256];
+  char x[256];
   SSL_CTX *c = newctx(1);
-  if (SSL_CTX_use_certificate_chain_file(c, cert) != 1)
-    strerr_dief4x(QM_EXIT_TEMP, "unable to load certificate ", cert, ": ", sslerr(e, sizeof e, "?"));
-  if (SSL_CTX_use_PrivateKey_file(c, key, SSL_FILETYPE_PEM) != 1)
-    strerr_dief4x(QM_EXIT_TEMP, "unable to load key ", key, ": ", sslerr(e, sizeof e, "?"));
-  if (SSL_CTX_check_private_key(c) != 1)
-    strerr_dief4x(QM_EXIT_TEMP, "key ", key, " does not match ", cert);
+  char const *what = 0, *name = 0, *sep = ": ", *why = 0;
+  if (SSL_CTX_use_certificate_chain_file(c, cert) != 1) { what = "unable to load certificate "; name = cert; }
+  else if (SSL_CTX_use_PrivateKey_file(c, key, SSL_FILETYPE_PEM) != 1) { what = "unable to load key "; name = key; }
+  else if (SSL_CTX_check_private_key(c) != 1) { what = "key "; name = key; sep = " does not match "; why = cert; }
+  if (what) {
+    if (!why) why = sslerr(x, sizeof x, "?");
+    e[0] = 0;
+    strncat(e, what, elen - 1);
+    strncat(e, name, elen - 1 - strlen(e));
+    strncat(e, sep, elen - 1 - strlen(e));
+    strncat(e, why, elen - 1 - strlen(e));
+    ERR_clear_error();
+    SSL_CTX_free(c);
+    return 0;
+  }
   if (reqcert) SSL_CTX_set_verify(c, SSL_VERIFY_PEER, &accept_any);
-  if (!nctx) SSL_CTX_set_tlsext_servername_callback(c, &on_sni);
-  ctxs[nctx++] = c;
+  if (first) SSL_CTX_set_tlsext_servername_callback(c, &on_sni);
+  return c;
+}
+
+/* The certificate and key files of server mode, and what they looked like when they
+ * were last loaded: a daemon reloads them when they change. */
+struct certfiles {
+  char const *name[2 * TLSD_CERTS_MAX];   /* cert, key, cert, key ... */
+  unsigned int n;                         /* pairs */
+  int reqcert;
+  struct stat st[2 * TLSD_CERTS_MAX];
+  int stok[2 * TLSD_CERTS_MAX];
+  long checked;
+};
+
+static void certfiles_stat(struct certfiles *cf, struct stat *st, int *ok)
+{
+  unsigned int i;
+  for (i = 0; i < 2 * cf->n; i++) ok[i] = stat(cf->name[i], &st[i]) == 0;
+}
+
+/* Loads every pair into new contexts and, only if all of them load, puts them in
+ * place of the old ones. 1 done; 0 with the old ones kept and why in e. */
+static int certfiles_load(struct certfiles *cf, char *e, size_t elen)
+{
+  SSL_CTX *nc[TLSD_CERTS_MAX];
+  unsigned int i;
+  certfiles_stat(cf, cf->st, cf->stok);
+  for (i = 0; i < cf->n; i++) {
+    nc[i] = load_pair(cf->name[2 * i], cf->name[2 * i + 1], cf->reqcert, !i, e, elen);
+    if (!nc[i]) {
+      while (i--) SSL_CTX_free(nc[i]);
+      return 0;
+    }
+  }
+  for (i = 0; i < nctx; i++) SSL_CTX_free(ctxs[i]);
+  for (i = 0; i < cf->n; i++) ctxs[i] = nc[i];
+  nctx = cf->n;
+  return 1;
+}
+
+static int certfiles_changed(struct certfiles *cf)
+{
+  struct stat st[2 * TLSD_CERTS_MAX];
+  int ok[2 * TLSD_CERTS_MAX];
+  unsigned int i;
+  certfiles_stat(cf, st, ok);
+  for (i = 0; i < 2 * cf->n; i++) {
+    if (ok[i] != cf->stok[i]) return 1;
+    if (ok[i] && (st[i].st_dev != cf->st[i].st_dev || st[i].st_ino != cf->st[i].st_ino
+                  || st[i].st_size != cf->st[i].st_size
+                  || st[i].st_mtim.tv_sec != cf->st[i].st_mtim.tv_sec
+                  || st[i].st_mtim.tv_nsec != cf->st[i].st_mtim.tv_nsec
+                  || st[i].st_ctim.tv_sec != cf->st[i].st_ctim.tv_sec
+                  || st[i].st_ctim.tv_nsec != cf->st[i].st_ctim.tv_nsec)) return 1;
+  }
+  return 0;
+}
+
+/* A daemon's reload: on SIGHUP, or when a file changed (looked at once a second at
+ * most, when a connection comes). A set that does not load leaves the old in use. */
+static void certfiles_reload(struct certfiles *cf, int force)
+{
+  char e[512];
+  long now = now_ms();
+  if (!force) {
+    if (now - cf->checked < 1000 && now >= cf->checked) return;
+    cf->checked = now;
+    if (!certfiles_changed(cf)) return;
+  }
+  cf->checked = now;
+  if (certfiles_load(cf, e, sizeof e)) strerr_warni("loaded certificates and keys again");
+  else strerr_warnw("keeping the certificates and keys in use: ", e);
 }
 
 /* --- handshake and report ----------------------------------------------------------- */
@@ -484,20 +568,28 @@ static int relay(struct relay *r, int server, char const *mode, int reqcert)
 
 /* --- the served program ------------------------------------------------------------- */
 
+/* vfork: the child only rearranges descriptors, drops privileges and execs, so it
+ * need not copy this process's page tables (the OpenSSL state of a daemon's
+ * session), nor tear them down again at exec. It shares this process's memory until
+ * it execs and writes none of it: the environment is set here first, and skalibs'
+ * strerr_die* end with _exit. */
 static pid_t spawn(char const *const *argv, int data, int ctl, int server,
                    struct account const *as, char const *mode)
 {
-  pid_t pid = fork();
+  pid_t pid;
   char num[INT_FMT];
+  num[int_fmt(num, TLSD_CTL_FD)] = 0;
+  if (setenv("QMAIL_TLSCTL", num, 1) < 0 || setenv("QMAIL_TLSMODE", mode, 1) < 0)
+    strerr_diefu1sys(QM_EXIT_TEMP, "set up the environment");
+  pid = vfork();
   if (pid < 0) strerr_diefu1sys(QM_EXIT_TEMP, "fork");
   if (pid) return pid;
   if (server) {
     if (dup2(data, 0) < 0 || dup2(data, 1) < 0) strerr_diefu1sys(QM_EXIT_TEMP, "dup2");
   }
-  if (dup2(ctl, TLSD_CTL_FD) < 0) strerr_diefu1sys(QM_EXIT_TEMP, "dup2");
-  num[int_fmt(num, TLSD_CTL_FD)] = 0;
-  if (setenv("QMAIL_TLSCTL", num, 1) < 0 || setenv("QMAIL_TLSMODE", mode, 1) < 0)
-    strerr_diefu1sys(QM_EXIT_TEMP, "set up the environment");
+  /* dup2 onto itself would keep FD_CLOEXEC */
+  if (ctl == TLSD_CTL_FD ? fcntl(ctl, F_SETFD, 0) < 0 : dup2(ctl, TLSD_CTL_FD) < 0)
+    strerr_diefu1sys(QM_EXIT_TEMP, "dup2");
   if (as) become(as);
   execvp(argv[0], (char *const *)argv);
   strerr_diefu2sys(QM_EXIT_TEMP, "run ", argv[0]);
@@ -642,31 +734,293 @@ static void client_session(struct relay *r, qm_tlsreq const *q)
   r->net = -1;
 }
 
+/* --- server mode: one connection ------------------------------------------------------ */
+
+struct srvcfg {
+  int implicit, reqcert;
+  char const *mode;
+  struct account const *child;   /* -u, when started as root */
+  struct account const *self;    /* -t, when started as root */
+};
+
+/* The connection is on fds 0 and 1: starts argv as the served program on a
+ * socketpair, becomes the -t user and non-dumpable, relays. Returns the exit code. */
+static int server_conn(char const *const *argv, struct srvcfg const *cfg)
+{
+  static struct relay r;
+  int data[2], ctl[2];
+  pid_t pid;
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0
+      || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, data) < 0)
+    strerr_diefu1sys(QM_EXIT_TEMP, "create socketpair");
+  pid = spawn(argv, data[1], ctl[1], 1, cfg->child, cfg->mode);
+  close(ctl[1]);
+  close(data[1]);
+
+  if (cfg->self) become(cfg->self);
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+    strerr_diefu1sys(QM_EXIT_TEMP, "make this process non-dumpable");
+  signal(SIGPIPE, SIG_IGN);
+
+  r.ctl = ctl[0];
+  r.ctlfd = -1;
+  tlsd_plain_init(&r.scan);
+  r.net = 0;
+  r.child = data[0];
+  /* fd 1 is the same connection; keeping it would only hold the socket open */
+  {
+    int nul = open("/dev/null", O_WRONLY);
+    if (nul < 0 || dup2(nul, 1) < 0) strerr_diefu1sys(QM_EXIT_TEMP, "open /dev/null");
+    if (nul != 1) close(nul);
+  }
+  if (nonblock(r.net) < 0 || nonblock(r.child) < 0 || nonblock(r.ctl) < 0)
+    strerr_diefu1sys(QM_EXIT_TEMP, "set up descriptors");
+  if (cfg->implicit && !server_switch(&r, cfg->mode, cfg->reqcert, 0)) {
+    close(r.child); close(r.ctl);
+    status(pid);
+    return QM_EXIT_TEMP;
+  }
+  relay(&r, 1, cfg->mode, cfg->reqcert);
+  if (r.ssl && !r.neteof) SSL_shutdown(r.ssl);
+  close(r.net); close(r.child); close(r.ctl);
+  return status(pid);
+}
+
+/* --- daemon mode (-D) ------------------------------------------------------------------ */
+
+#define TLSD_REQ_SECS 10          /* longest a front may take to send its request */
+
+/* Says a line to the front; it may be gone, which changes nothing here. */
+static void tell(int fd, char const *a, char const *b)
+{
+  char line[256];
+  size_t n = strlen(a), m = strlen(b);
+  if (n + m + 1 > sizeof line) m = sizeof line - n - 1;
+  memcpy(line, a, n);
+  memcpy(line + n, b, m);
+  line[n + m] = '\n';
+  send_all(fd, line, n + m + 1, -1);
+}
+
+static void __attribute__((noreturn)) session_refuse(int fd, char const *why)
+{
+  strerr_warnw("pid=", pidstr, " refused a request: ", why);
+  tell(fd, "fail ", why);
+  _exit(QM_EXIT_TEMP);
+}
+
+/* Takes the SCM_RIGHTS descriptors of one message: the first set of exactly three is
+ * the connection (fds 0, 1, 2 of the front); anything else is closed and counts bad. */
+static int take_fds(struct msghdr *m, int *fds, int *nfds)
+{
+  struct cmsghdr *h;
+  int ok = !(m->msg_flags & MSG_CTRUNC);
+  for (h = CMSG_FIRSTHDR(m); h; h = CMSG_NXTHDR(m, h)) {
+    size_t k, n;
+    if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS) { ok = 0; continue; }
+    n = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (k = 0; k < n; k++) {
+      int fd;
+      memcpy(&fd, CMSG_DATA(h) + k * sizeof(int), sizeof fd);
+      if (!*nfds && n == 3) fds[k] = fd;
+      else { close(fd); ok = 0; }
+    }
+    if (!*nfds && n == 3) *nfds = 3;
+  }
+  return ok;
+}
+
+/* A forked child of the daemon, still root: reads the front's request on fd, takes
+ * over its connection, environment and limits, then does what a one-shot server
+ * would do, and tells the front the exit code. Never returns. */
+static void __attribute__((noreturn)) session(int fd, struct srvcfg const *cfg)
+{
+  static tlsd_req q;
+  extern char **environ;
+  int fds[3] = { -1, -1, -1 }, nfds = 0, r = 0, rc, i;
+  long deadline = now_ms() + TLSD_REQ_SECS * 1000L;
+  char num[INT_FMT];
+  tlsd_req_init(&q);
+  while (!r) {
+    char buf[4096];
+    struct msghdr m;
+    struct iovec v;
+    union { struct cmsghdr h; char b[CMSG_SPACE(3 * sizeof(int))]; } c;
+    struct pollfd p = { fd, POLLIN, 0 };
+    long left = deadline - now_ms();
+    ssize_t n;
+    size_t took;
+    if (left <= 0) session_refuse(fd, "timeout reading the request");
+    if (poll(&p, 1, (int)left) < 0 && errno != EINTR) session_refuse(fd, "poll failed");
+    memset(&m, 0, sizeof m);
+    v.iov_base = buf; v.iov_len = sizeof buf;
+    m.msg_iov = &v; m.msg_iovlen = 1;
+    m.msg_control = c.b; m.msg_controllen = sizeof c.b;
+    n = recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) continue;
+      session_refuse(fd, "unable to read the request");
+    }
+    if (!take_fds(&m, fds, &nfds)) session_refuse(fd, "unexpected descriptors");
+    if (!n) session_refuse(fd, "truncated request");
+    r = tlsd_req_feed(&q, buf, (size_t)n, &took);
+    if (r < 0) session_refuse(fd, tlsd_req_strerror(q.err));
+    if (r > 0 && took != (size_t)n) session_refuse(fd, "bytes after the request");
+  }
+  if (nfds != 3) session_refuse(fd, "no connection descriptors");
+  /* received descriptors may have any number: lift them clear of 0-2 first */
+  for (i = 0; i < 3; i++) {
+    if (fds[i] < 3) {
+      int d = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+      if (d < 0) session_refuse(fd, "dup failed");
+      fds[i] = d;
+    }
+  }
+  for (i = 0; i < 3; i++) if (dup2(fds[i], i) < 0) session_refuse(fd, "dup2 failed");
+  for (i = 0; i < 3; i++) if (fds[i] > 2) close(fds[i]);
+  for (i = 0; i < TLSD_REQ_NLIMITS; i++)
+    if (q.limset[i] && setrlimit(tlsd_req_limits[i].resource, &q.lim[i]) < 0)
+      session_refuse(fd, "unable to set resource limits");
+  environ = q.envp;
+  tell(fd, "go", "");
+  rc = server_conn((char const *const *)q.argv, cfg);
+  num[int_fmt(num, rc)] = 0;
+  tell(fd, "exit ", num);
+  _exit(rc);
+}
+
+/* Starts the listener (tcpserver and its chain) with QMAIL_TLSD naming the request
+ * socket, then forks a session for every request until the listener exits. */
+static int daemon_run(char const *const *argv, struct srvcfg const *cfg, struct certfiles *cf)
+{
+  int sv[2], sfd;
+  sigset_t set, old;
+  pid_t listener, me = getpid();
+  char num[INT_FMT];
+  if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+    strerr_diefu1sys(QM_EXIT_TEMP, "create socketpair");
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD); sigaddset(&set, SIGTERM); sigaddset(&set, SIGINT); sigaddset(&set, SIGHUP);
+  if (sigprocmask(SIG_BLOCK, &set, &old) < 0) strerr_diefu1sys(QM_EXIT_TEMP, "block signals");
+  sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) strerr_diefu1sys(QM_EXIT_TEMP, "create signalfd");
+  num[int_fmt(num, sv[1])] = 0;
+  listener = fork();
+  if (listener < 0) strerr_diefu1sys(QM_EXIT_TEMP, "fork");
+  if (!listener) {
+    /* the listener dies with the daemon: a tcpserver left behind would hold the port
+     * and pass connections to fronts that can reach nobody */
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0 || getppid() != me) _exit(QM_EXIT_TEMP);
+    sigprocmask(SIG_SETMASK, &old, 0);
+    if (fcntl(sv[1], F_SETFD, 0) < 0 || setenv("QMAIL_TLSD", num, 1) < 0)
+      strerr_diefu1sys(QM_EXIT_TEMP, "set up the listener");
+    execvp(argv[0], (char *const *)argv);
+    strerr_diefu2sys(QM_EXIT_TEMP, "run ", argv[0]);
+  }
+  close(sv[1]);
+  if (nonblock(sv[0]) < 0) strerr_diefu1sys(QM_EXIT_TEMP, "set up descriptors");
+  for (;;) {
+    struct pollfd p[2] = { { sfd, POLLIN, 0 }, { sv[0], POLLIN, 0 } };
+    if (poll(p, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      strerr_diefu1sys(QM_EXIT_TEMP, "poll");
+    }
+    for (;;) {
+      struct signalfd_siginfo si;
+      if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si) break;
+      if (si.ssi_signo == SIGHUP) certfiles_reload(cf, 1);
+      else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) kill(listener, (int)si.ssi_signo);
+      else for (;;) {
+        int ws;
+        pid_t w = waitpid(-1, &ws, WNOHANG);
+        if (w <= 0) break;
+        if (w == listener) {
+          /* running sessions go on by themselves; a new daemon starts a new listener */
+          if (WIFEXITED(ws)) return WEXITSTATUS(ws);
+          return QM_EXIT_TEMP;
+        }
+      }
+    }
+    for (;;) {
+      char b[16];
+      struct msghdr m;
+      struct iovec v;
+      union { struct cmsghdr h; char c[CMSG_SPACE(4 * sizeof(int))]; } c;
+      struct cmsghdr *h;
+      int fd = -1, bad = 0;
+      pid_t pid;
+      ssize_t n;
+      memset(&m, 0, sizeof m);
+      v.iov_base = b; v.iov_len = sizeof b;
+      m.msg_iov = &v; m.msg_iovlen = 1;
+      m.msg_control = c.c; m.msg_controllen = sizeof c.c;
+      n = recvmsg(sv[0], &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN) break;
+        strerr_diefu1sys(QM_EXIT_TEMP, "receive a request");
+      }
+      for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+        size_t k, nf;
+        if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS) { bad = 1; continue; }
+        nf = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (k = 0; k < nf; k++) {
+          int x;
+          memcpy(&x, CMSG_DATA(h) + k * sizeof(int), sizeof x);
+          if (fd < 0) fd = x; else { close(x); bad = 1; }
+        }
+      }
+      if (n != 1 || b[0] != 'c' || fd < 0 || bad || (m.msg_flags & (MSG_CTRUNC | MSG_TRUNC))) {
+        if (fd >= 0) close(fd);
+        strerr_warnw("ignored a malformed request datagram");
+        continue;
+      }
+      certfiles_reload(cf, 0);
+      pid = fork();
+      if (pid < 0) {
+        strerr_warnwu1sys("fork for a connection");
+        close(fd);
+        continue;
+      }
+      if (!pid) {
+        close(sv[0]);
+        close(sfd);
+        sigprocmask(SIG_SETMASK, &old, 0);
+        pidstr[pid_fmt(pidstr, getpid())] = 0;
+        session(fd, cfg);
+      }
+      close(fd);
+    }
+  }
+}
+
 /* --- main --------------------------------------------------------------------------- */
 
 int main(int argc, char const *const *argv)
 {
   static struct relay r;
-  char const *certs[TLSD_CERTS_MAX], *keys[TLSD_CERTS_MAX];
-  unsigned int ncert = 0, nkey = 0;
+  static struct certfiles cf;
   char const *childuser = 0, *selfuser = QM_USER_QMAILT;
-  int server = -1, implicit = 0, reqcert = 0;
+  int server = -1, implicit = 0, reqcert = 0, daemon = 0;
+  unsigned int ncert = 0, nkey = 0;
   struct account as_child, as_self;
-  int data[2], ctl[2], rc;
+  struct srvcfg cfg;
+  int ctl[2], rc;
   pid_t pid;
   char const *mode;
   subgetopt l = SUBGETOPT_ZERO;
 
   for (;;) {
-    int opt = subgetopt_r(argc, argv, "sCiRc:k:A:u:t:h:", &l);
+    int opt = subgetopt_r(argc, argv, "sCiRDc:k:A:u:t:h:", &l);
     if (opt == -1) break;
     switch (opt) {
       case 's': server = 1; break;
       case 'C': server = 0; break;
       case 'i': implicit = 1; break;
       case 'R': reqcert = 1; break;
-      case 'c': if (ncert == TLSD_CERTS_MAX) strerr_dief1x(QM_EXIT_PERM, "too many certificates"); certs[ncert++] = l.arg; break;
-      case 'k': if (nkey == TLSD_CERTS_MAX) strerr_dief1x(QM_EXIT_PERM, "too many keys"); keys[nkey++] = l.arg; break;
+      case 'D': daemon = 1; break;
+      case 'c': if (ncert == TLSD_CERTS_MAX) strerr_dief1x(QM_EXIT_PERM, "too many certificates"); cf.name[2 * ncert++] = l.arg; break;
+      case 'k': if (nkey == TLSD_CERTS_MAX) strerr_dief1x(QM_EXIT_PERM, "too many keys"); cf.name[2 * nkey++ + 1] = l.arg; break;
       case 'A': cafile = l.arg; break;
       case 'u': childuser = l.arg; break;
       case 't': selfuser = l.arg; break;
@@ -678,7 +1032,7 @@ int main(int argc, char const *const *argv)
   /* -C without a program: the caller started us and gave us the control socket */
   if (server < 0 || (!argc && (server || childuser))) strerr_dieusage(QM_EXIT_PERM, USAGE);
   if (server && (!ncert || ncert != nkey)) strerr_dieusage(QM_EXIT_PERM, USAGE);
-  if (!server && (ncert || nkey || implicit || reqcert)) strerr_dieusage(QM_EXIT_PERM, USAGE);
+  if (!server && (ncert || nkey || implicit || reqcert || daemon)) strerr_dieusage(QM_EXIT_PERM, USAGE);
   if (!geteuid() && !childuser && argc)
     strerr_dief1x(QM_EXIT_PERM, "started as root: -u must name the served program's account");
   if (geteuid() && childuser)
@@ -693,8 +1047,11 @@ int main(int argc, char const *const *argv)
     if (RAND_bytes(seed, sizeof seed) != 1) strerr_dief1x(QM_EXIT_TEMP, "no random numbers");
   }
   if (server) {
-    unsigned int i;
-    for (i = 0; i < ncert; i++) load_pair(certs[i], keys[i], reqcert);
+    char e[512];
+    cf.n = ncert;
+    cf.reqcert = reqcert;
+    cf.checked = now_ms();
+    if (!certfiles_load(&cf, e, sizeof e)) strerr_dief1x(QM_EXIT_TEMP, e);
   } else {
     ctxs[nctx++] = newctx(0);
     /* -A must at least be readable now, so that a wrong path shows at once */
@@ -702,6 +1059,16 @@ int main(int argc, char const *const *argv)
   }
   if (childuser) account(&as_child, childuser);
   if (!geteuid()) account(&as_self, selfuser);
+
+  if (server) {
+    cfg.implicit = implicit;
+    cfg.reqcert = reqcert;
+    cfg.mode = mode;
+    cfg.child = childuser ? &as_child : 0;
+    cfg.self = !geteuid() ? &as_self : 0;
+    if (daemon) return daemon_run(argv, &cfg, &cf);
+    return server_conn(argv, &cfg);
+  }
 
   if (!argc) {
     int type;
@@ -711,43 +1078,18 @@ int main(int argc, char const *const *argv)
     ctl[0] = TLSD_CTL_FD;
     pid = 0;
   } else {
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0
-        || (server && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, data) < 0))
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0)
       strerr_diefu1sys(QM_EXIT_TEMP, "create socketpair");
-    pid = spawn(argv, server ? data[1] : -1, ctl[1], server, childuser ? &as_child : 0, mode);
+    pid = spawn(argv, -1, ctl[1], 0, childuser ? &as_child : 0, mode);
     close(ctl[1]);
-    if (server) close(data[1]);
   }
-
   if (!geteuid()) become(&as_self);
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
     strerr_diefu1sys(QM_EXIT_TEMP, "make this process non-dumpable");
   signal(SIGPIPE, SIG_IGN);
-
   r.ctl = ctl[0];
   r.ctlfd = -1;
   tlsd_plain_init(&r.scan);
-  if (server) {
-    r.net = 0;
-    r.child = data[0];
-    /* fd 1 is the same connection; keeping it would only hold the socket open */
-    {
-      int nul = open("/dev/null", O_WRONLY);
-      if (nul < 0 || dup2(nul, 1) < 0) strerr_diefu1sys(QM_EXIT_TEMP, "open /dev/null");
-      if (nul != 1) close(nul);
-    }
-    if (nonblock(r.net) < 0 || nonblock(r.child) < 0 || nonblock(r.ctl) < 0)
-      strerr_diefu1sys(QM_EXIT_TEMP, "set up descriptors");
-    if (implicit && !server_switch(&r, mode, reqcert, 0)) {
-      close(r.child); close(r.ctl);
-      status(pid);
-      return QM_EXIT_TEMP;
-    }
-    relay(&r, 1, mode, reqcert);
-    if (r.ssl && !r.neteof) SSL_shutdown(r.ssl);
-    close(r.net); close(r.child); close(r.ctl);
-    return status(pid);
-  }
 
   /* client: stdin and stdout belong to the served program alone */
   {
