@@ -43,6 +43,19 @@ if ip -6 addr show dev lo | grep -q '::1'; then
 else
   skip run_swaks_ipv6 "no ::1 on loopback"
 fi
+# the run script's memory and descriptor limits (s6-softlimit in front of tcpserver)
+# reach each connection's qmail-smtpd
+exec 7<>/dev/tcp/127.0.0.1/2525
+read -r -t 5 greeting <&7
+pid=
+for p in $(pgrep -x qmail-smtpd); do
+  # this tree's: its parent is the tcpserver on port 2525
+  tr '\0' ' ' < "/proc/$(awk '{print $4}' "/proc/$p/stat")/cmdline" 2>/dev/null | grep -q ' 2525 ' && pid=$p
+done
+if [ -n "$pid" ] && grep -Eq '^Max address space +64000000 ' "/proc/$pid/limits" &&
+   grep -Eq '^Max open files +64 ' "/proc/$pid/limits"; then pass run_smtpd_limits
+else fail run_smtpd_limits "qmail-smtpd '$pid': $(grep -E 'address space|open files' "/proc/$pid/limits" 2>&1 | tr -s ' ')"; fi
+exec 7>&-
 n=$(find /home/demo/Maildir/new -type f | wc -l)
 if [ -x "$QM_HOME/bin/sendmail" ]; then
   echo test | "$QM_HOME/bin/sendmail" demo@localhost && delivered $((n + 1)) && pass run_sendmail ||
