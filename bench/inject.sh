@@ -117,7 +117,9 @@ if [ "${1:-}" = --inner ]; then
       s6-setuidgid "$BENCH_USER" "$S/bin/injectrate" -n "$SAMPLE" -m "$S/msg" \
       $(cmd "$sys") > /dev/null 2>&1 || echo "$PROG: strace sample of $sys failed" >&2
     settle "$sys" "$SAMPLE"
-    calls=$(awk '$NF ~ /^(fsync|fdatasync|sync_file_range|syncfs)$/ { n += $4 } END { print n + 0 }' \
+    # sync_file_range is traced but not counted: it starts writeback and makes
+    # nothing durable (qmail-queue issues one before its first fsync)
+    calls=$(awk '$NF ~ /^(fsync|fdatasync|syncfs)$/ { n += $4 } END { print n + 0 }' \
             "$S/strace.$sys" 2>/dev/null)
     echo "fsync $sys $(awk -v c="$calls" -v n="$SAMPLE" 'BEGIN { printf "%.2f", c / n }')" >> "$RES"
   done
