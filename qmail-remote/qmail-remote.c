@@ -28,6 +28,7 @@
 #include "qm_conf.h"
 #include "qm_control.h"
 #include "qm_dnsclient.h"
+#include "remote_conn.h"
 #include "remote_dns.h"
 #include "remote_mx.h"
 #include "remote_report.h"
@@ -40,6 +41,8 @@
 
 #define TCPTO_PATH "queue/lock/tcpto"
 #define TLSCTL_FD 5
+#define CONNBACK_FD 6    /* qmail-rspawn's channel for a connection handed back */
+#define CONNREUSE_FD 7   /* an idle connection qmail-rspawn hands on */
 
 static stralloc out = STRALLOC_ZERO;
 
@@ -272,6 +275,56 @@ static int handover(remote_smtp *s)
   return 0;
 }
 
+/* Connection reuse (remote_conn.h, qmail-rspawn(8)). connback is the channel a
+ * kept connection goes back on, -1 when qmail-rspawn offers none. */
+static int connback = -1;
+
+/* The server hears QUIT if the socket has room; never waits for its reply. */
+static void conn_end(int fd)
+{
+  (void)!send(fd, "QUIT\r\n", 6, MSG_DONTWAIT | MSG_NOSIGNAL);
+  fd_close(fd);
+}
+
+/* Hands a connection between transactions back to qmail-rspawn with its
+ * description (one datagram, the socket attached); ends it if that fails. The
+ * copy here is closed either way. */
+static void handback(int fd, remote_conninfo const *info)
+{
+  char line[REMOTE_CONN_LINE_MAX];
+  size_t n = remote_conn_fmt(line, info);
+  struct msghdr m;
+  struct iovec v;
+  union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } cm;
+  struct cmsghdr *h;
+  if (!n || connback < 0) { conn_end(fd); return; }
+  memset(&m, 0, sizeof m);
+  memset(&cm, 0, sizeof cm);
+  v.iov_base = line; v.iov_len = n;
+  m.msg_iov = &v; m.msg_iovlen = 1;
+  m.msg_control = cm.b; m.msg_controllen = sizeof cm.b;
+  h = CMSG_FIRSTHDR(&m);
+  h->cmsg_level = SOL_SOCKET; h->cmsg_type = SCM_RIGHTS; h->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(h), &fd, sizeof(int));
+  if (sendmsg(connback, &m, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)n) { conn_end(fd); return; }
+  fd_close(fd);
+}
+
+/* The idle connection qmail-rspawn passed on, if it is one: fd 7 a stream socket
+ * and QMAIL_CONNREUSE a valid description. Anything else is closed unused. */
+static int reuse_take(remote_conninfo *info)
+{
+  char const *x = getenv("QMAIL_CONNREUSE");
+  struct stat st;
+  if (!x || fcntl(CONNREUSE_FD, F_GETFD) < 0) return -1;
+  if (coe(CONNREUSE_FD) < 0 || remote_conn_parse(info, x, strlen(x)) < 0
+    || fstat(CONNREUSE_FD, &st) < 0 || !S_ISSOCK(st.st_mode) || ndelay_on(CONNREUSE_FD) < 0) {
+    fd_close(CONNREUSE_FD);
+    return -1;
+  }
+  return CONNREUSE_FD;
+}
+
 /* tcpto: read under a shared lock for the skip test, rewrite under an exclusive one. */
 static int tcpto_skip(unsigned char const *ip)
 {
@@ -316,9 +369,10 @@ int main(int argc, char const *const *argv)
   static remote_plan plan;
   struct ifaddrs *ifa = 0;
   struct stat st;
-  int rr;
+  int rr, reusefd;
   size_t i;
   unsigned long long size = 0;
+  remote_conninfo reinfo;
 
   if (argc < 4) finish('Z', "qmail-remote was invoked improperly. (#4.3.0)\n");
   if (chdir(QM_HOME) < 0) finish('Z', "Unable to switch to home directory. (#4.3.0)\n");
@@ -339,12 +393,52 @@ int main(int argc, char const *const *argv)
     x = getenv("QMAIL_TLSD");
     if (x && x[0] == '/' && access(x, X_OK) == 0) { tlsd_path = x; tlsd_cafile = dest.cafile; }
   }
+  x = getenv("QMAIL_CONNBACK");
+  if (x && !strcmp(x, "6") && fcntl(CONNBACK_FD, F_GETFD) >= 0 && coe(CONNBACK_FD) >= 0) connback = CONNBACK_FD;
+  reusefd = reuse_take(&reinfo);
   tlshelper = tlsctl >= 0 || tlsd_path;
   if (dest.policy != REMOTE_TLS_OPPORTUNISTIC && !tlshelper)
     finish('Z', "Sorry, tlsdestinations requires TLS for this domain and qmail-tlsd is not running. (#4.7.5)\n");
   if (!tconnect) tconnect = 1;
   if (!tremote) tremote = 1;
   if (tdns > 600) tdns = 600;
+  if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) size = (unsigned long long)st.st_size;
+
+  /* An idle plaintext connection to this host: straight to MAIL. If it turns out
+   * stale before any recipient was taken, nothing was delivered and the normal
+   * path below starts afresh; a host that must have TLS never uses one. */
+  if (reusefd >= 0 && dest.policy != REMOTE_TLS_OPPORTUNISTIC) { conn_end(reusefd); reusefd = -1; }
+  if (reusefd >= 0) {
+    struct conn c = { reusefd, (unsigned int)tremote };
+    remote_smtp s;
+    enum remote_smtp_result r;
+    memset(&s, 0, sizeof s);
+    s.io.ctx = &c;
+    s.io.read = net_read;
+    s.io.write = net_write;
+    s.io.body = msg_read;
+    s.ip = reinfo.ipstr;
+    s.helohost = helo.s;
+    s.sender = argv[2];
+    s.rcpt = argv + 3;
+    s.nrcpt = (size_t)(argc - 3);
+    s.size = size;
+    s.out = &out;
+    s.next = &next;
+    s.tls = &dest;
+    s.reused = 1;
+    s.keep = connback >= 0;
+    s.caps = reinfo.caps;
+    s.sizemax = reinfo.sizemax;
+    r = remote_smtp_run(&s);
+    if (r == REMOTE_SMTP_STALE) fd_close(c.fd);
+    else {
+      if (s.kept && reinfo.uses < 4294967295UL) { reinfo.uses++; handback(c.fd, &reinfo); }
+      else fd_close(c.fd);
+      if (r == REMOTE_SMTP_NOMEM) { out.len = 0; finish('Z', "Out of memory. (#4.3.0)\n"); }
+      finish(0, 0);   /* DONE; NEXT cannot come without a greeting */
+    }
+  }
 
   rr = remote_route_find(&rt, routes.s, routes.len, argv[1]);
   if (rr < 0) finish('Z', "Unable to parse smtproutes. (#4.3.0)\n");
@@ -378,7 +472,6 @@ int main(int argc, char const *const *argv)
       "it isn't in my control/locals file, so I don't treat it as local. (#5.4.6)\n");
   }
   if (ifa) freeifaddrs(ifa);
-  if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) size = (unsigned long long)st.st_size;
 
   for (i = 0; i < plan.n; i++) {
     unsigned char const *ip = plan.addr[i].ip;
@@ -426,8 +519,17 @@ int main(int argc, char const *const *argv)
     s.tlshelper = tlshelper && !plain;
     s.tlsname = plan.addr[i].name;
     s.starttls = handover;
+    s.keep = connback >= 0;
     r = remote_smtp_run(&s);
-    if (c.fd >= 0) fd_close(c.fd);
+    if (c.fd >= 0 && s.kept && r == REMOTE_SMTP_DONE) {
+      remote_conninfo info;
+      memset(&info, 0, sizeof info);
+      memcpy(info.ip, ip, 16);
+      info.caps = s.caps & REMOTE_CONN_CAPS_MASK;
+      info.sizemax = s.sizemax > 4294967295UL ? 4294967295UL : s.sizemax;
+      info.uses = 1;
+      handback(c.fd, &info);
+    } else if (c.fd >= 0) fd_close(c.fd);
     /* opportunistic TLS that failed: the same address once more, in plaintext */
     if (r == REMOTE_SMTP_NEXT && s.tlsfailed && !plain && remote_tls_fallback(dest.policy)) {
       plainretry = 1;

@@ -107,7 +107,7 @@ static enum remote_smtp_result next(remote_smtp *s, char const *what, remote_rep
 static enum remote_smtp_result done(remote_smtp *s, char letter, char const *pre,
   char const *what, remote_reply const *r)
 {
-  sendstr(s, "QUIT\r\n");
+  if (!s->kept) sendstr(s, "QUIT\r\n");
   return msgreport(s, s->out, letter, pre, what, r) ? REMOTE_SMTP_DONE : REMOTE_SMTP_NOMEM;
 }
 
@@ -219,22 +219,38 @@ static int starttls(remote_smtp *s, remote_ehlo *e)
   return greet(s, e);
 }
 
+/* On a reused connection, before any recipient was taken: the connection died, or
+ * the server says it is closing (421) or that it is not between transactions
+ * (503). Such an answer is about the stale connection, not about the message. */
+static int stale(remote_smtp const *s, size_t accepted, remote_reply const *r)
+{
+  return s->reused && !accepted && (!r || r->code == 421 || r->code == 503);
+}
+
 enum remote_smtp_result remote_smtp_run(remote_smtp *s)
 {
   remote_reply r;
   remote_ehlo e;
   stralloc cmd = STRALLOC_ZERO;
-  size_t i, accepted = 0, sent = 0;
+  size_t i, accepted = 0, sent = 0, outmark = s->out->len;
   unsigned char *sentflag = 0;
   enum remote_smtp_result res;
   char fmt[ULONG_FMT + 1];
 
   s->inpos = s->inlen = 0;
-  s->caps = 0;
   s->pipelined = 0;
   s->tlsnote[0] = 0;
   s->tlswhy[0] = 0;
   s->tlsfailed = 0;
+  s->kept = 0;
+  if (s->reused) {
+    /* RFC 5321 4.1.4: after the final reply the session is ready for MAIL; no
+     * RSET, no second EHLO (the capabilities are the session's, unchanged) */
+    e.caps = s->caps;
+    e.sizemax = s->sizemax;
+    goto transaction;
+  }
+  s->caps = 0;
   if (!getreply(s, &r)) return next(s, " but greeting failed.\n", 0);
   if (r.code < 200 || r.code >= 300) { sendstr(s, "QUIT\r\n"); return next(s, " but greeting failed.\n", &r); }
   switch (greet(s, &e)) {
@@ -248,6 +264,8 @@ enum remote_smtp_result remote_smtp_run(remote_smtp *s)
     default: return REMOTE_SMTP_NOMEM;
   }
   s->caps = e.caps;
+  s->sizemax = e.sizemax;
+transaction:
   if ((e.caps & REMOTE_EHLO_SIZE) && e.sizemax && s->size > e.sizemax)
     return done(s, 'D', "Connected to ", " but the message is larger than it accepts. (#5.3.4)\n", 0);
 
@@ -278,6 +296,7 @@ enum remote_smtp_result remote_smtp_run(remote_smtp *s)
     }
     if (sent && !stralloc_cats(&cmd, "DATA\r\n")) goto nomem;
     if (!sendsa(s, &cmd) || !getreply(s, &r)) goto died;
+    if (stale(s, 0, &r)) goto stale;
     if (r.code < 200 || r.code >= 300) {
       /* drain the replies to what was pipelined after MAIL, then give up */
       for (i = 0; i < sent + (sent ? 1 : 0); i++) {
@@ -289,6 +308,7 @@ enum remote_smtp_result remote_smtp_run(remote_smtp *s)
     }
   } else {
     if (!sendsa(s, &cmd) || !getreply(s, &r)) goto died;
+    if (stale(s, 0, &r)) goto stale;
     if (r.code < 200 || r.code >= 300) {
       res = done(s, tempperm(&r), "Connected to ", " but sender was rejected.\n", &r);
       goto out;
@@ -312,6 +332,7 @@ enum remote_smtp_result remote_smtp_run(remote_smtp *s)
       if (!sendsa(s, &cmd)) goto died;
     }
     if (!getreply(s, &r)) goto died;
+    if (stale(s, accepted, &r)) goto stale;
     if (r.code >= 200 && r.code < 300) {
       accepted++;
       if (!remote_report_rcpt(&w, 'r', s->ip, &r)) goto nomem;
@@ -340,10 +361,15 @@ final:
     res = done(s, 'Z', "Connected to ", " but connection died. Possible duplicate! (#4.4.2)\n", 0);
     goto out;
   }
+  /* the transaction is over either way: a clean plaintext session, with nothing
+   * more from the server than this reply, can carry the next one */
+  if (s->keep && !s->tlsnote[0] && s->inpos == s->inlen && r.code >= 200 && r.code < 600 && r.code != 421)
+    s->kept = 1;
   if (r.code >= 200 && r.code < 300) {
     char what[REMOTE_TLS_NOTE_MAX + 40];
     size_t n = 0, l = strlen(s->tlsnote);
-    char const *a = s->tlsnote[0] ? " accepted message. Encrypted: " : " accepted message. Not encrypted.\n";
+    char const *a = s->tlsnote[0] ? " accepted message. Encrypted: "
+      : s->reused ? " accepted message. Not encrypted. (connection reused)\n" : " accepted message. Not encrypted.\n";
     memcpy(what, a, strlen(a)); n = strlen(a);
     if (l) { memcpy(what + n, s->tlsnote, l); n += l; memcpy(what + n, ".\n", 2); n += 2; }
     what[n] = 0;
@@ -353,7 +379,12 @@ final:
   goto out;
 
 died:
+  if (stale(s, accepted, 0)) goto stale;
   res = died(s);
+  goto out;
+stale:
+  s->out->len = outmark;
+  res = REMOTE_SMTP_STALE;
   goto out;
 nomem:
   res = REMOTE_SMTP_NOMEM;

@@ -29,6 +29,8 @@ typedef struct remote_io {
 enum remote_smtp_result {
   REMOTE_SMTP_DONE,      /* reports written to out */
   REMOTE_SMTP_NEXT,      /* nothing sent; try the next address (reason in next) */
+  REMOTE_SMTP_STALE,     /* a reused connection failed before any recipient was
+                            taken: nothing delivered, out as it was; connect afresh */
   REMOTE_SMTP_NOMEM
 };
 
@@ -54,6 +56,15 @@ typedef struct remote_smtp {
   char tlsnote[REMOTE_TLS_NOTE_MAX];   /* "" while plaintext */
   char tlswhy[REMOTE_TLS_NOTE_MAX];
   int tlsfailed;           /* NEXT because STARTTLS failed: see remote_tls_fallback */
+  /* Reuse (remote_conn.h). reused: the connection comes from an earlier
+   * transaction: no greeting, EHLO or STARTTLS; caps and sizemax are what that
+   * session learnt. keep: after a final reply to the body on a healthy plaintext
+   * session, leave the connection open for the next transaction instead of QUIT;
+   * kept says it was. */
+  int reused;
+  int keep;
+  int kept;
+  unsigned long sizemax;
   /* filled in while talking, for logs and tests */
   unsigned int caps;
   int pipelined;

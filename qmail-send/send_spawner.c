@@ -36,6 +36,7 @@ static slot slots[QM_SPAWN];
 static unsigned int busy;
 static send_cmd cmd;
 static send_spawner const *sp;
+static send_spawner_hooks const *hk;
 
 static void put(stralloc const *sa)
 {
@@ -72,7 +73,9 @@ static void start(void)
     return;
   }
   if (pipe(p) < 0) { close(msg); reply_all(s, n, "ZUnable to create a pipe. (#4.3.0)\n"); return; }
+  if (hk && hk->prep) hk->prep(s, &cmd);
   pid = fork();
+  if (pid && hk && hk->forked) hk->forked(s, pid);
   if (pid < 0) {
     close(msg); close(p[0]); close(p[1]);
     reply_all(s, n, "ZUnable to fork. (#4.3.0)\n");
@@ -129,6 +132,7 @@ static void finish_if_done(unsigned int s)
   stralloc_free(&texts);
   slots[s].pid = 0;
   busy--;
+  if (hk && hk->ended) hk->ended(s, slots[s].wstat);
 }
 
 static void reap(void)
@@ -186,21 +190,29 @@ static int readcommands(void)
 
 int send_spawner_run(send_spawner const *spawner)
 {
+  return send_spawner_run_hooks(spawner, 0);
+}
+
+int send_spawner_run_hooks(send_spawner const *spawner, send_spawner_hooks const *hooks)
+{
   int stdin_open = 1, spfd;
   unsigned char limit = QM_SPAWN;
   unsigned int s;
   sp = spawner;
+  hk = hooks;
   for (s = 0; s < QM_SPAWN; s++) { slots[s].pid = 0; slots[s].fd = -1; slots[s].out = stralloc_zero; }
   if (sig_altignore(SIGPIPE) < 0) strerr_diefu1sys(QM_EXIT_TEMP, "ignore SIGPIPE");
   spfd = selfpipe_init();
   if (spfd < 0 || selfpipe_trap(SIGCHLD) < 0) strerr_diefu1sys(QM_EXIT_TEMP, "set up the self-pipe");
   send_cmd_init(&cmd);
   if (allwrite(1, (char *)&limit, 1) != 1) strerr_diefu1sys(QM_EXIT_TEMP, "write to qmail-send");
+  tain_now_g();
   for (;;) {
     iopause_fd x[2 + QM_SPAWN];
     unsigned int n = 0, idx[QM_SPAWN], k;
     tain deadline = TAIN_INFINITE;
     if (!stdin_open && !busy) return 0;
+    if (hk && hk->tick) hk->tick(&deadline);
     x[n].fd = spfd; x[n].events = IOPAUSE_READ; n++;
     if (stdin_open) { x[n].fd = 0; x[n].events = IOPAUSE_READ; n++; }
     k = n;

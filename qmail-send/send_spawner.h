@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <skalibs/stralloc.h>
+#include <skalibs/tai.h>
 
 #include "send_proto.h"
 
@@ -30,9 +31,28 @@ typedef struct send_spawner_s {
   int keeperr;        /* nonzero: the child's fd 2 stays the spawner's (the log), not the pipe */
 } send_spawner;
 
+/* Optional work of the caller's around each child and between events (qmail-rspawn
+ * keeps idle connections with them; qmail-lspawn has none). Any may be 0. */
+typedef struct send_spawner_hooks_s {
+  /* In the parent, right before slot s forks for command c: what the child will
+   * need (sp->child then runs in the new process). */
+  void (*prep)(unsigned int s, send_cmd const *c);
+  /* In the parent, right after that fork: pid, or -1 when it failed (then there
+   * is no child and no ended call). */
+  void (*forked)(unsigned int s, pid_t pid);
+  /* In the parent, once slot s's child has exited (wstat as waitpid gives it)
+   * and its replies are written. */
+  void (*ended)(unsigned int s, int wstat);
+  /* Before each wait: the caller's timed work, done at STAMP (the clock as of
+   * the last wake); it may bring *deadline closer for the next. */
+  void (*tick)(tain *deadline);
+} send_spawner_hooks;
+
 /* Writes the slot limit, then serves commands until fd 0 ends and every child
  * has been answered. Returns the exit code (0); dies on a broken command stream
  * or when fd 1 cannot be written. */
 int send_spawner_run(send_spawner const *sp);
+/* The same with hooks (0: none). */
+int send_spawner_run_hooks(send_spawner const *sp, send_spawner_hooks const *hooks);
 
 #endif

@@ -22,6 +22,8 @@ def line():
         d = c.recv(4096)
         if not d: raise EOFError
         got.extend(d); buf.extend(d)
+        # written as it comes: a connection kept for reuse ends long after its mail
+        open(dump, "wb").write(bytes(got))
     i = buf.index(b"\n"); l = bytes(buf[:i + 1]); del buf[:i + 1]
     return l
 

@@ -2,7 +2,7 @@
 # qmail-send's remote scheduling in a whole instance: a message's recipients at one
 # domain go to the peer in one SMTP transaction with a result each (a 5xx bounces
 # just that one, with the remote diagnostic in the DSN; a 4xx is retried), and with
-# control/concurrencyperdomain 1 a slow domain neither gets two sessions at once
+# control/concurrencyperdomain 1 a slow domain neither gets two deliveries at once
 # nor holds back mail for another domain.
 . "$QM_SRC/tests/e2e/lib.sh"
 . "$QM_SRC/tests/e2e/send_lib.sh"
@@ -40,9 +40,12 @@ has_bounce() { [ -n "$(bounce_file)" ]; }
 # the scripted peer answers two sessions: the first transaction and the retry
 python3 "$QM_SRC/tests/e2e/smtp_peer.py" 127.0.0.2 2525 pipe "$w/got" 2 > "$w/ready" &
 INST_PIDS="$!"
-# a slow peer for slow.test (holds each session 4 s, records the most at once) and
+# a slow peer for slow.test (holds each transaction 4 s, records the most at once) and
 # a quick one for fast.test
 cat > "$w/hold_peer.py" <<'PY'
+# holds each transaction (the reply to its final dot) for a while and records the
+# most transactions at once and how many were done: a reused connection carries
+# several transactions, one after the other
 import socket, sys, threading, time
 host, port, out, hold = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -51,25 +54,27 @@ lock = threading.Lock(); state = {"now": 0, "max": 0, "done": 0}
 def note():
     open(out, "w").write("max %d done %d\n" % (state["max"], state["done"]))
 def serve(c):
-    with lock:
-        state["now"] += 1; state["max"] = max(state["max"], state["now"]); note()
-    time.sleep(hold)
     f = c.makefile("rwb")
     f.write(b"220 slow.test\r\n"); f.flush()
     for l in f:
         v = l[:4].upper()
-        if v == b"DATA":
+        if v == b"MAIL":
+            with lock:
+                state["now"] += 1; state["max"] = max(state["max"], state["now"]); note()
+            f.write(b"250 ok\r\n")
+        elif v == b"DATA":
             f.write(b"354 go\r\n"); f.flush()
             for d in f:
                 if d == b".\r\n": break
+            time.sleep(hold)
+            with lock:
+                state["now"] -= 1; state["done"] += 1; note()
             f.write(b"250 ok\r\n")
         elif v == b"QUIT":
             f.write(b"221 bye\r\n"); f.flush(); break
         else: f.write(b"250 slow.test\r\n")
         f.flush()
     c.close()
-    with lock:
-        state["now"] -= 1; state["done"] += 1; note()
 print("ready", flush=True)
 while True:
     c, _ = s.accept()
@@ -77,7 +82,7 @@ while True:
 PY
 python3 "$w/hold_peer.py" 127.0.0.3 2525 "$w/slow" 4 > "$w/ready.slow" &
 INST_PIDS="$INST_PIDS $!"
-# busy.test: sessions of 0.3 s each
+# busy.test: transactions of 0.3 s each
 python3 "$w/hold_peer.py" 127.0.0.3 2526 "$w/busy" 0.3 > "$w/ready.busy" &
 INST_PIDS="$INST_PIDS $!"
 python3 "$QM_SRC/tests/e2e/smtp_peer.py" 127.0.0.2 2526 pipe "$w/got.fast" 1 > "$w/ready.fast" &
@@ -131,8 +136,8 @@ case "$(result a@slow.test) $(result b@slow.test)" in
   *) fail send_remote_perdomain_limit "a: '$(result a@slow.test)' b: '$(result b@slow.test)'" ;;
 esac
 
-# a message held back by the limit starts as soon as its domain's session ends, not
-# on a clock: eight messages for busy.test, one session at a time, 0.3 s each
+# a message held back by the limit starts as soon as its domain's delivery ends, not
+# on a clock: eight messages for busy.test, one transaction at a time, 0.3 s each
 for n in 1 2 3 4 5 6 7 8; do queue_msg $U@example.org m$n@busy.test; done
 t0=$(date +%s.%N)
 all_busy() { for n in 1 2 3 4 5 6 7 8; do has_result m$n@busy.test || return 1; done; }
@@ -141,5 +146,5 @@ if wait_for all_busy; then
   if [ "$(grep -c '^delivery [0-9]*: success' "$LOG")" -ge 8 ] && grep -q "^max 1 done 8" "$w/busy" &&
      python3 -c "import sys; sys.exit(0 if float(sys.argv[2]) - float(sys.argv[1]) < 5 else 1)" "$t0" "$t1"; then
     pass send_remote_perdomain_wake
-  else fail send_remote_perdomain_wake "busy peer: $(cat "$w/busy"); $(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$t0" "$t1") s for eight 0.3 s sessions"; fi
+  else fail send_remote_perdomain_wake "busy peer: $(cat "$w/busy"); $(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$t0" "$t1") s for eight 0.3 s transactions"; fi
 else fail send_remote_perdomain_wake "not all eight delivered; busy peer: $(cat "$w/busy" 2>/dev/null)"; fi
