@@ -143,12 +143,151 @@ static void partial_last_line_refused(void **state)
   stralloc_free(&out); stralloc_free(&next); stralloc_free(&p.wire); stralloc_free(&p.last);
 }
 
+/* Connection reuse: a session set up as reused starts with MAIL, a kept one ends
+ * without QUIT, and a stale one (dead, 421, 503 before any recipient) gives
+ * STALE with the reports as they were, never a report of its own. */
+static enum remote_smtp_result run_reuse(peer *p, stralloc *out, int reused, int keep, int *kept,
+  char const *const *rcpt, size_t nrcpt)
+{
+  remote_smtp s;
+  enum remote_smtp_result r;
+  stralloc next = STRALLOC_ZERO;
+  memset(&s, 0, sizeof s);
+  s.io.ctx = p; s.io.read = p_read; s.io.write = p_write; s.io.body = p_body;
+  s.ip = "192.0.2.7";
+  s.helohost = "me.test";
+  s.sender = "from@me.test";
+  s.rcpt = rcpt;
+  s.nrcpt = nrcpt;
+  s.out = out;
+  s.next = &next;
+  s.reused = reused;
+  s.keep = keep;
+  s.caps = reused ? 0x05 : 0;   /* PIPELINING, 8BITMIME */
+  r = remote_smtp_run(&s);
+  *kept = s.kept;
+  stralloc_free(&next);
+  return r;
+}
+
+static void reused_starts_with_mail_and_is_kept(void **state)
+{
+  static char const *const replies[] = {
+    "250 sender ok\r\n250 rcpt ok\r\n354 go on\r\n", "250 2.0.0 queued as 2\r\n", 0 };
+  char const *rcpt[] = { "who@peer.test" };
+  peer p = { replies, 0, "hi\n", 3, 0, 4096, STRALLOC_ZERO, 0, STRALLOC_ZERO, 0 };
+  stralloc out = STRALLOC_ZERO;
+  char const want[] = "MAIL FROM:<from@me.test> BODY=8BITMIME\r\nRCPT TO:<who@peer.test>\r\nDATA\r\nhi\r\n.\r\n";
+  int kept;
+  (void)state;
+  assert_int_equal(run_reuse(&p, &out, 1, 1, &kept, rcpt, 1), REMOTE_SMTP_DONE);
+  assert_true(kept);
+  /* no EHLO before, no RSET, no QUIT after */
+  assert_int_equal(p.wire.len, sizeof want - 1);
+  assert_memory_equal(p.wire.s, want, sizeof want - 1);
+  assert_non_null(find(out.s, out.len, "K192.0.2.7 accepted message. Not encrypted. (connection reused)\n"));
+  stralloc_free(&out); stralloc_free(&p.wire); stralloc_free(&p.last);
+}
+
+static void fresh_kept_only_when_clean(void **state)
+{
+  static char const *const clean[] = {
+    "220 peer.test ESMTP\r\n", "250-peer.test\r\n250 PIPELINING\r\n",
+    "250 ok\r\n250 ok\r\n354 go\r\n", "550 no thanks\r\n", 0 };
+  static char const *const extra[] = {
+    "220 peer.test ESMTP\r\n", "250-peer.test\r\n250 PIPELINING\r\n",
+    "250 ok\r\n250 ok\r\n354 go\r\n", "250 ok\r\n421 bye now\r\n", 0 };
+  static char const *const closing[] = {
+    "220 peer.test ESMTP\r\n", "250-peer.test\r\n250 PIPELINING\r\n",
+    "250 ok\r\n250 ok\r\n354 go\r\n", "421 closing\r\n", 0 };
+  char const *rcpt[] = { "who@peer.test" };
+  peer p = { clean, 0, "hi\n", 3, 0, 4096, STRALLOC_ZERO, 0, STRALLOC_ZERO, 0 };
+  stralloc out = STRALLOC_ZERO;
+  int kept;
+  (void)state;
+  /* a 5xx final reply ends the transaction as well as a 2xx: kept, no QUIT */
+  assert_int_equal(run_reuse(&p, &out, 0, 1, &kept, rcpt, 1), REMOTE_SMTP_DONE);
+  assert_true(kept);
+  assert_null(find(p.wire.s, p.wire.len, "QUIT"));
+  assert_non_null(memchr(out.s, 'D', out.len));
+  /* not offered: QUIT as always */
+  out.len = 0; p.next = 0; p.wire.len = 0;
+  assert_int_equal(run_reuse(&p, &out, 0, 0, &kept, rcpt, 1), REMOTE_SMTP_DONE);
+  assert_false(kept);
+  assert_non_null(find(p.wire.s, p.wire.len, "QUIT\r\n"));
+  /* bytes after the final reply: the session is not between transactions */
+  p.replies = extra; out.len = 0; p.next = 0; p.wire.len = 0;
+  assert_int_equal(run_reuse(&p, &out, 0, 1, &kept, rcpt, 1), REMOTE_SMTP_DONE);
+  assert_false(kept);
+  assert_non_null(find(p.wire.s, p.wire.len, "QUIT\r\n"));
+  /* a 421 final reply: the server is going */
+  p.replies = closing; out.len = 0; p.next = 0; p.wire.len = 0;
+  assert_int_equal(run_reuse(&p, &out, 0, 1, &kept, rcpt, 1), REMOTE_SMTP_DONE);
+  assert_false(kept);
+  stralloc_free(&out); stralloc_free(&p.wire); stralloc_free(&p.last);
+}
+
+static void reused_stale(void **state)
+{
+  static char const *const dead[] = { 0 };
+  static char const *const closing[] = { "421 4.4.2 idle too long\r\n", 0 };
+  static char const *const badseq[] = { "503 5.5.1 nested MAIL\r\n", 0 };
+  static char const *const rcpt421[] = { "250 ok\r\n550 no such user\r\n421 going\r\n", 0 };
+  static char const *const diesafter[] = { "250 ok\r\n", 0 };
+  static char const *const *const cases[] = { dead, closing, badseq, rcpt421, diesafter };
+  char const *rcpt[] = { "bad@peer.test", "who@peer.test" };
+  size_t k;
+  (void)state;
+  for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    peer p = { cases[k], 0, "hi\n", 3, 0, 4096, STRALLOC_ZERO, 0, STRALLOC_ZERO, 0 };
+    stralloc out = STRALLOC_ZERO;
+    int kept;
+    assert_true(stralloc_cats(&out, "earlier"));
+    print_message("case %zu\n", k);
+    assert_int_equal(run_reuse(&p, &out, 1, 1, &kept, rcpt, 2), REMOTE_SMTP_STALE);
+    assert_false(kept);
+    assert_int_equal(out.len, 7);
+    assert_false(p.sawdot);
+    stralloc_free(&out); stralloc_free(&p.wire); stralloc_free(&p.last);
+  }
+}
+
+static void reused_real_answers_count(void **state)
+{
+  /* a recipient taken, then the connection dies: a deferral, never a retry that
+   * could deliver twice */
+  static char const *const died[] = { "250 ok\r\n250 ok\r\n", 0 };
+  /* a genuine refusal on a reused connection is the answer */
+  static char const *const refused[] = { "250 ok\r\n550 5.1.1 no such user\r\n554 no valid recipients\r\n", 0 };
+  static char const *const senderno[] = { "550 5.7.1 sender refused\r\n550 x\r\n554 x\r\n", 0 };
+  char const *rcpt[] = { "who@peer.test" };
+  peer p = { died, 0, "hi\n", 3, 0, 4096, STRALLOC_ZERO, 0, STRALLOC_ZERO, 0 };
+  stralloc out = STRALLOC_ZERO;
+  int kept;
+  (void)state;
+  assert_int_equal(run_reuse(&p, &out, 1, 1, &kept, rcpt, 1), REMOTE_SMTP_DONE);
+  assert_non_null(find(out.s, out.len, "connection died"));
+  assert_true(out.s[0] == 'r');
+  out.len = 0; p.replies = refused; p.next = 0;
+  assert_int_equal(run_reuse(&p, &out, 1, 1, &kept, rcpt, 1), REMOTE_SMTP_DONE);
+  assert_true(out.s[0] == 'h');
+  out.len = 0; p.replies = senderno; p.next = 0;
+  assert_int_equal(run_reuse(&p, &out, 1, 1, &kept, rcpt, 1), REMOTE_SMTP_DONE);
+  assert_non_null(find(out.s, out.len, "sender was rejected"));
+  assert_true(out.s[0] == 'D');
+  stralloc_free(&out); stralloc_free(&p.wire); stralloc_free(&p.last);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(small_body_with_dot),
     cmocka_unit_test(long_body_ends_with_dot),
     cmocka_unit_test(partial_last_line_refused),
+    cmocka_unit_test(reused_starts_with_mail_and_is_kept),
+    cmocka_unit_test(fresh_kept_only_when_clean),
+    cmocka_unit_test(reused_stale),
+    cmocka_unit_test(reused_real_answers_count),
   };
   return cmocka_run_group_tests(tests, 0, 0);
 }
