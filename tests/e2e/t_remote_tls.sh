@@ -10,7 +10,8 @@
 # unlisted domain without STARTTLS delivered in plaintext; the report says which; a
 # failed handshake (a fourth receiver answering STARTTLS with garbage) retried in
 # plaintext for an unlisted domain, deferred for a listed one; the TLS helper
-# started only by sessions that come to STARTTLS.
+# started only by sessions that come to STARTTLS. Connection reuse: a plaintext
+# session is kept and carries the next message to its domain, a TLS session never is.
 . "$QM_SRC/tests/e2e/lib.sh"
 . "$QM_SRC/tests/e2e/net.sh"
 need_root
@@ -30,6 +31,8 @@ net_inst b mx.tls.test
 A=$NET_DIR/a
 printf 'mail.a.test\na.test\n' > "$A/control/locals"
 net_sender "$A" 5
+# idle connections wait long enough for the second round below
+printf '60\n' > "$A/control/timeoutremoteidle"
 
 # --- certificates: a test CA, the server's certificate from it, a self-signed one -------
 K=$W/tls; mkdir -p "$K"; chmod 0755 "$K"
@@ -184,3 +187,19 @@ n=$(wc -l < "$W/tlsd.starts")
 if [ "$n" = 6 ] && grep -qx -- "-C -A $K/ca.pem" "$W/tlsd.starts" && [ "$(grep -cx -- '-C' "$W/tlsd.starts")" = 5 ]; then
   pass remote_tls_helper_only_for_starttls
 else fail remote_tls_helper_only_for_starttls "helper starts: $(tr '\n' '|' < "$W/tlsd.starts")"; fi
+
+# a second message to each: the plaintext session to plain.test was kept and carries
+# it; the TLS session to opp.test was not, so a new one (and a new helper) starts
+inject postmaster@a.test jim@opp.test
+r=$(result jim@opp.test)
+case $r in "success: 192.0.2.22_accepted_message._Encrypted:_TLSv1."*",_unverified./"*)
+  [ "$(grep -c '^TLS ok' "$D/self")" = 2 ] && [ "$(wc -l < "$W/tlsd.starts")" = 7 ] &&
+    pass remote_tls_session_not_reused ||
+    fail remote_tls_session_not_reused "TLS sessions: $(grep -c '^TLS ok' "$D/self"), helper starts: $(wc -l < "$W/tlsd.starts")" ;;
+  *) fail remote_tls_session_not_reused "got '$r'" ;; esac
+inject postmaster@a.test jim@plain.test
+r=$(result jim@plain.test)
+case $r in "success: 192.0.2.21_accepted_message._Not_encrypted._(connection_reused)/"*)
+  [ "$(grep -c '^plain EHLO' "$D/notls")" = 2 ] && pass remote_plain_session_reused ||
+    fail remote_plain_session_reused "EHLO lines at 192.0.2.21: $(grep -c '^plain EHLO' "$D/notls")" ;;
+  *) fail remote_plain_session_reused "got '$r'" ;; esac
