@@ -140,8 +140,10 @@ static int net_write(void *ctx, char const *buf, size_t len)
   while (len) {
     ssize_t r;
     if (!waitfd(c, IOPAUSE_WRITE)) return 0;
-    r = fd_write(c->fd, buf, len);
-    if (r < 0) { if (errno == EAGAIN) continue; return 0; }
+    /* no SIGPIPE: a server gone (a reused connection closed while idle, say) is
+     * a failed write, which the dialogue reads as a died connection */
+    r = send(c->fd, buf, len, MSG_NOSIGNAL);
+    if (r < 0) { if (errno == EAGAIN || errno == EINTR) continue; return 0; }
     buf += r;
     len -= (size_t)r;
   }

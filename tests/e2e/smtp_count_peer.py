@@ -2,9 +2,10 @@
 # An SMTP peer for the connection reuse tests: serves any number of connections at
 # once and appends one line per event to a log, "<seconds> <conn> <event> [arg]":
 # conn, ehlo, mail, rcpt <address>, done (final reply sent), quit, eof. Modes:
-# normal; close421 (0.3 s after each final reply it says 421 and closes); close
-# (the same, silently). usage: smtp_count_peer.py host port log mode
-import socket, sys, threading, time
+# normal; close421 (0.3 s after each final reply it says 421, notes "late" if a
+# command still comes within 3 s, and closes); close (closes 0.3 s after each final
+# reply, silently); reset (the same with a TCP reset). usage: smtp_count_peer.py host port log mode
+import socket, struct, sys, threading, time
 
 host, port, log, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 lock = threading.Lock()
@@ -37,9 +38,19 @@ def serve(c, n):
                 for d in f:
                     if d == b".\r\n": break
                 note(n, "done"); send(b"250 ok queued\r\n")
-                if mode in ("close421", "close"):
+                if mode in ("close421", "close", "reset"):
                     time.sleep(0.3)
-                    if mode == "close421": send(b"421 4.4.2 idle too long\r\n")
+                    if mode == "close421":
+                        send(b"421 4.4.2 idle too long\r\n")
+                        note(n, "closed")
+                        c.settimeout(3)
+                        try:
+                            if f.readline(): note(n, "late")
+                        except OSError: pass
+                        break
+                    if mode == "reset":
+                        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        note(n, "closed"); c.close(); return
                     note(n, "closed")
                     break
             elif v == b"QUIT":
