@@ -132,6 +132,7 @@ EOC
   PF_SPOOL=$S/postfix/spool
 
   sinkcount() { tr '\r' '\n' < "$S/sink.out" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -n 1; }
+  sinksess() { tr '\r' '\n' < "$S/sink.out" | sed -n 's/.*sess=\([0-9]*\).*/\1/p' | tail -n 1; }
   rcpts() { i=1; while [ $i -le "$1" ]; do printf ' rcpt%d@sink.test' $i; i=$((i + 1)); done; }
   suite_left() { find "$QM_HOME/queue/mess" -type f | wc -l; }
   pf_left() { find "$PF_SPOOL/maildrop" "$PF_SPOOL/incoming" "$PF_SPOOL/active" "$PF_SPOOL/deferred" \
@@ -160,7 +161,7 @@ EOC
       -e "$S/env" "$QM_HOME/bin/qmail-queue" > "$S/fill.out" 2>&1 ||
       { echo "$PROG: suite fill failed: $(cat "$S/fill.out")" >&2; echo "rem suite $1 $2 fail fail $4" >> "$RES"; return; }
     sync
-    before=$("$QM_HOME/bin/qmail-dnsq" stats) sink0=$(sinkcount)
+    before=$("$QM_HOME/bin/qmail-dnsq" stats) sink0=$(sinkcount) sess0=$(sinksess)
     python3 "$PY" pss qmail-dns $$ > "$S/pss.out" &
     PSS_PID=$!
     sleep 0.3
@@ -169,10 +170,10 @@ EOC
     until_is suite_left 0 "$RUN_TIMEOUT"; rc=$?
     t1=$(now)
     kill "$PSS_PID"; wait "$PSS_PID"; PSS_PID=
-    after=$("$QM_HOME/bin/qmail-dnsq" stats) sink1=$(sinkcount)
+    after=$("$QM_HOME/bin/qmail-dnsq" stats) sink1=$(sinkcount) sess1=$(sinksess)
     s6-svc -d "$SCAN/qmail-send"
     s6-svwait -D -t 30000 "$SCAN/qmail-send" || echo "$PROG: qmail-send did not stop" >&2
-    report suite "$1" "$2" "$3" "$4" $rc "$t0" "$t1" $((sink1 - sink0))
+    report suite "$1" "$2" "$3" "$4" $rc "$t0" "$t1" $((sink1 - sink0)) $((sess1 - sess0))
     h=$(( $(stat_field "$after" hits) - $(stat_field "$before" hits) ))
     m=$(( $(stat_field "$after" misses) - $(stat_field "$before" misses) ))
     rss=$(stat_field "$after" maxrss_kb)
@@ -200,16 +201,16 @@ EOC
     postfix reload > /dev/null 2>&1
     sleep 1
     sync
-    sink0=$(sinkcount)
+    sink0=$(sinkcount) sess0=$(sinksess)
     t0=$(now)
     postqueue -f
     until_is pf_left 0 "$RUN_TIMEOUT"; rc=$?
     t1=$(now)
-    sink1=$(sinkcount)
-    report postfix "$1" "$2" "$3" "$4" $rc "$t0" "$t1" $((sink1 - sink0))
+    sink1=$(sinkcount) sess1=$(sinksess)
+    report postfix "$1" "$2" "$3" "$4" $rc "$t0" "$t1" $((sink1 - sink0)) $((sess1 - sess0))
     [ $rc = 0 ] || postsuper -d ALL > /dev/null 2>&1
   }
-  # report SYS CONC RCPTS COUNT ROUND RC T0 T1 SINKTRANSACTIONS
+  # report SYS CONC RCPTS COUNT ROUND RC T0 T1 SINKTRANSACTIONS SINKSESSIONS
   report() {
     if [ "$6" != 0 ]; then
       echo "$PROG: $1 concurrency $2, $3 rcpt(s), round $5: not all delivered in ${RUN_TIMEOUT}s" >&2
@@ -218,8 +219,8 @@ EOC
     fi
     rate=$(awk -v n="$4" -v a="$7" -v b="$8" 'BEGIN { printf "%.1f", n / (b - a) }')
     rr=$(awk -v n="$4" -v k="$3" -v a="$7" -v b="$8" 'BEGIN { printf "%.1f", n * k / (b - a) }')
-    printf '  round %s  %-7s conc %3s %2s rcpt(s): %7.1f msg/s %8.1f rcpt/s (%s transactions at the sink)\n' \
-      "$5" "$1" "$2" "$3" "$rate" "$rr" "$9"
+    printf '  round %s  %-7s conc %3s %2s rcpt(s): %7.1f msg/s %8.1f rcpt/s (%s transactions, %s connections at the sink)\n' \
+      "$5" "$1" "$2" "$3" "$rate" "$rr" "$9" "${10}"
     echo "rem $1 $2 $3 $rate $rr $5 $9" >> "$RES"
   }
 

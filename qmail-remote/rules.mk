@@ -43,3 +43,6 @@ fuzz_remote_tls_SRCS := tests/fuzz/fuzz_remote_tls.c qmail-remote/remote_tls.c
 
 UNITS += test_remote_conn
 test_remote_conn_SRCS := tests/unit/test_remote_conn.c qmail-remote/remote_conn.c
+
+FUZZ += fuzz_remote_conn
+fuzz_remote_conn_SRCS := tests/fuzz/fuzz_remote_conn.c qmail-remote/remote_conn.c
