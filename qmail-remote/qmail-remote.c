@@ -436,6 +436,7 @@ int main(int argc, char const *const *argv)
     if (r == REMOTE_SMTP_STALE) fd_close(c.fd);
     else {
       if (s.kept && reinfo.uses < 4294967295UL) { reinfo.uses++; handback(c.fd, &reinfo); }
+      else if (s.kept) conn_end(c.fd);   /* no QUIT was sent */
       else fd_close(c.fd);
       if (r == REMOTE_SMTP_NOMEM) { out.len = 0; finish('Z', "Out of memory. (#4.3.0)\n"); }
       finish(0, 0);   /* DONE; NEXT cannot come without a greeting */
@@ -531,7 +532,8 @@ int main(int argc, char const *const *argv)
       info.sizemax = s.sizemax > 4294967295UL ? 4294967295UL : s.sizemax;
       info.uses = 1;
       handback(c.fd, &info);
-    } else if (c.fd >= 0) fd_close(c.fd);
+    } else if (c.fd >= 0 && s.kept) conn_end(c.fd);
+    else if (c.fd >= 0) fd_close(c.fd);
     /* opportunistic TLS that failed: the same address once more, in plaintext */
     if (r == REMOTE_SMTP_NEXT && s.tlsfailed && !plain && remote_tls_fallback(dest.policy)) {
       plainretry = 1;

@@ -1,9 +1,11 @@
 /* qmail-rspawn: qmail-send's remote spawner. Runs as qmailr in HOME/queue/mess;
  * serves the spawner loop (send_spawner) with one qmail-remote per command (host =
  * the part of the recipients after their last '@', all the same; the message file
- * as stdin) and one reply per recipient. Trusts qmail-send's commands only after
- * send_cmd_check and check; never passes a child's output on without
- * remote_rspawn_report's reading of it. */
+ * as stdin) and one reply per recipient, and keeps the idle SMTP connections the
+ * children hand back for the next child to the same host. Trusts qmail-send's
+ * commands only after send_cmd_check and check; never passes a child's output on
+ * without remote_rspawn_report's reading of it, nor a handed-back descriptor
+ * without checking it and its line; never gives one connection to two children. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>

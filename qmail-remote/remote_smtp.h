@@ -1,6 +1,8 @@
 /* The SMTP client dialogue on one connection: greeting, EHLO (HELO fallback), one
  * transaction carrying every recipient (pipelined when the server offers it), the
- * body, QUIT. All I/O goes through callbacks, so tests drive it with scripted peers.
+ * body, QUIT; or, on a reused connection, the transaction alone, and no QUIT when
+ * the connection is to be kept. All I/O goes through callbacks, so tests drive it
+ * with scripted peers.
  * It writes the reports (remote_report.h) and never trusts a byte of the peer's. */
 #ifndef REMOTE_SMTP_H
 #define REMOTE_SMTP_H
