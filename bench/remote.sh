@@ -132,7 +132,12 @@ EOC
   PF_SPOOL=$S/postfix/spool
 
   sinkcount() { tr '\r' '\n' < "$S/sink.out" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -n 1; }
-  sinksess() { tr '\r' '\n' < "$S/sink.out" | sed -n 's/.*sess=\([0-9]*\).*/\1/p' | tail -n 1; }
+  # connections the sink accepted (its namespace's TCP passive opens): smtp-sink's
+  # own session counter moves only when a session ends, and kept ones end later
+  sinksess() {
+    ip netns exec "$SINKNS" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "PassiveOpens") c = i; h = 1 }
+      else print $c }' /proc/net/snmp
+  }
   rcpts() { i=1; while [ $i -le "$1" ]; do printf ' rcpt%d@sink.test' $i; i=$((i + 1)); done; }
   suite_left() { find "$QM_HOME/queue/mess" -type f | wc -l; }
   pf_left() { find "$PF_SPOOL/maildrop" "$PF_SPOOL/incoming" "$PF_SPOOL/active" "$PF_SPOOL/deferred" \
