@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -43,6 +44,7 @@
 #include "send_waitq.h"
 
 #define TODO_BATCH 64            /* todo entries that share one round of fsyncs */
+#define TODO_STEP 8              /* todo entries preprocessed between two looks at the spawners */
 #define SYNC_DELAY_MS 200        /* the longest a preprocessed entry waits for its fsyncs */
 #define TODO_RESCAN 1500         /* seconds between todo/ scans without a trigger */
 #define TODO_RETRY 123           /* a todo entry that failed waits this long */
@@ -274,7 +276,10 @@ static void status(void)
 
 static void finish_message(uint64_t id);
 static long pend_find(uint64_t id);
+static long sync_find(uint64_t id);
 static void pend_drop(size_t i);
+static int sync_busy;
+static unsigned char sync_gone[];
 static void delay_notice(pass *p);
 static void bounce_now(uint64_t id);
 
@@ -913,6 +918,11 @@ static void finish_message(uint64_t id)
       pend_drop((size_t)i);
       clean_batch(SEND_CLEAN_TODO, &id, 1);
       if (clean_dead) return;
+    } else if ((i = sync_find(id)) >= 0) {
+      /* the syncer may be using its descriptors: they close after its round */
+      sync_gone[i] = 1;
+      clean_batch(SEND_CLEAN_TODO, &id, 1);
+      if (clean_dead) return;
     }
   }
   send_log_end(&logsa, id);
@@ -979,7 +989,8 @@ static void todo_scan(void)
   if (!d) { log1("alert: unable to opendir todo, sleeping...\n"); td.next_scan = t + 10; return; }
   while ((de = readdir(d))) {
     uint64_t id;
-    if (!scanid(de->d_name, &id) || todo_failed_skip(id, t) || pend_find(id) >= 0) continue;
+    if (!scanid(de->d_name, &id) || todo_failed_skip(id, t) || pend_find(id) >= 0 || sync_find(id) >= 0)
+      continue;
     if (td.n == td.cap) {
       size_t cap = td.cap ? td.cap * 2 : 256;
       uint64_t *a = realloc(td.ids, cap * sizeof *a);
@@ -1078,15 +1089,29 @@ static int prep_one(prep *pp, stralloc *env, stralloc *buf[SEND_NCHAN], stralloc
 }
 
 /* Preprocessed entries whose info/, local/, remote/ files are written but not yet
- * durable. Their todo/N stays until sync_pending has fsynced the files and their
- * directories, so a crash before then preprocesses them again (a delivery may be
- * repeated, none lost). Deliveries start at once; a message whose deliveries all end
- * first never needs those fsyncs at all: finish_message removes its todo/N before
- * anything else of it. The fsyncs of all entries still here are shared, once
- * TODO_BATCH are waiting or the oldest has waited SYNC_DELAY_MS. */
+ * durable. Their todo/N stays until their files and directories are fsynced, so a
+ * crash before then preprocesses them again (a delivery may be repeated, none lost).
+ * Deliveries start at once; a message whose deliveries all end first never needs
+ * those fsyncs at all: finish_message removes its todo/N before anything else of it.
+ * The fsyncs of all entries still here are shared, once TODO_BATCH are waiting or
+ * the oldest has waited SYNC_DELAY_MS; they run in a thread of their own (the
+ * syncer), so that the loop goes on reading replies and starting deliveries
+ * meanwhile instead of stalling for a batch's hundred-odd fsyncs. */
 static prep pend[TODO_BATCH];
 static size_t npend;
 static tain pend_due;
+
+/* The batch handed to the syncer. While sync_busy the loop never touches these
+ * entries' descriptors; an entry whose message ends meanwhile is only marked gone
+ * (its todo/N is removed at once, as for pend). Entries that failed stay for the
+ * next round. */
+#define SYNC_MAX (2 * TODO_BATCH)
+static prep syncing[SYNC_MAX];
+static unsigned char sync_bad[SYNC_MAX], sync_gone[SYNC_MAX];
+static size_t nsync;
+static int sync_dirfail;
+static int sync_pipe[2] = { -1, -1 };
+static pthread_t sync_thread;
 
 static long pend_find(uint64_t id)
 {
@@ -1095,10 +1120,22 @@ static long pend_find(uint64_t id)
   return -1;
 }
 
-static void pend_drop(size_t i)
+static long sync_find(uint64_t id)
+{
+  size_t i;
+  for (i = 0; i < nsync; i++) if (!sync_gone[i] && syncing[i].id == id) return (long)i;
+  return -1;
+}
+
+static void prep_close(prep *pp)
 {
   size_t k;
-  for (k = 0; k < 3; k++) if (pend[i].fd[k] >= 0) close(pend[i].fd[k]);
+  for (k = 0; k < 3; k++) if (pp->fd[k] >= 0) { close(pp->fd[k]); pp->fd[k] = -1; }
+}
+
+static void pend_drop(size_t i)
+{
+  prep_close(&pend[i]);
   pend[i] = pend[--npend];
 }
 
@@ -1110,45 +1147,93 @@ static void pend_retry_later(void)
   tain_add_g(&pend_due, &d);
 }
 
-/* fsync the files (on ext4 the first commit carries the others), then each
- * directory touched once, then let qmail-clean remove the todo entries. Nothing is
- * removed before its replacement is durable; what fails stays for a later try. */
-static void sync_pending(void)
+/* fsync the files, then each directory touched once. bad[i] says which entries'
+ * files failed; 0 returned: a directory failed, and no entry may count as durable.
+ * Touches nothing but the descriptors and the file system: the syncer runs it. */
+static int sync_files(prep const *b, size_t n, unsigned char *bad)
 {
-  uint64_t done[TODO_BATCH];
-  unsigned char dirty[3][QM_SPLIT], bad[TODO_BATCH];
-  size_t nd = 0, i, k;
+  unsigned char dirty[3][QM_SPLIT];
   char const *dirs[3] = { "info", "local", "remote" };
-  if (!npend || clean_dead) return;
+  size_t i, k;
   memset(dirty, 0, sizeof dirty);
-  for (i = 0; i < npend; i++) {
+  for (i = 0; i < n; i++) {
     bad[i] = 0;
     for (k = 0; k < 3; k++)
-      if (pend[i].fd[k] >= 0) {
-        if (fsync(pend[i].fd[k]) < 0) bad[i] = 1;
-        dirty[k][pend[i].id % QM_SPLIT] = 1;
+      if (b[i].fd[k] >= 0) {
+        if (fsync(b[i].fd[k]) < 0) bad[i] = 1;
+        dirty[k][b[i].id % QM_SPLIT] = 1;
       }
-    if (bad[i]) {
-      char path[QPATH_MAX];
-      log3("warning: trouble fsyncing ", qpath(path, "info", pend[i].id, 1), "; will try again later");
-    }
   }
   for (k = 0; k < 3; k++)
     for (i = 0; i < QM_SPLIT; i++)
       if (dirty[k][i]) {
         char dir[QPATH_MAX];
         qm_queue_path_splitdir(dir, dirs[k], (unsigned long)i);
-        if (!qm_queue_fsyncdir(dir)) {
-          /* without this the entries may not survive a crash: keep every todo */
-          log3("warning: trouble fsyncing ", dir, "; will try again later");
-          pend_retry_later();
-          return;
-        }
+        if (!qm_queue_fsyncdir(dir)) return 0;
       }
-  for (i = npend; i-- > 0; )
-    if (!bad[i]) { done[nd++] = pend[i].id; pend_drop(i); }
+  return 1;
+}
+
+static void *sync_main(void *arg)
+{
+  char c = 0;
+  (void)arg;
+  sync_dirfail = !sync_files(syncing, nsync, sync_bad);
+  /* a full pipe is impossible: one byte per round, read before the next */
+  (void)!write(sync_pipe[1], &c, 1);
+  return 0;
+}
+
+/* After a round: the durable entries' todo/N go (through qmail-clean); nothing is
+ * removed before its replacement is durable, and what failed stays for a later try. */
+static void sync_finish(void)
+{
+  uint64_t done[SYNC_MAX];
+  size_t nd = 0, i, keep = 0;
+  if (sync_dirfail) log1("warning: trouble fsyncing a queue directory; will try again later\n");
+  for (i = 0; i < nsync; i++) {
+    prep *pp = &syncing[i];
+    if (sync_gone[i]) { prep_close(pp); continue; }
+    if (!sync_dirfail && !sync_bad[i]) { done[nd++] = pp->id; prep_close(pp); continue; }
+    if (sync_bad[i]) {
+      char path[QPATH_MAX];
+      log3("warning: trouble fsyncing ", qpath(path, "info", pp->id, 1), "; will try again later");
+    }
+    syncing[keep] = *pp;
+    sync_gone[keep] = 0;
+    keep++;
+  }
+  nsync = keep;
   clean_batch(SEND_CLEAN_TODO, done, nd);
-  if (npend) pend_retry_later();
+  if (nsync) pend_retry_later();
+}
+
+/* Waits for the syncer's round and takes its results. */
+static void sync_wait(void)
+{
+  char c;
+  if (!sync_busy) return;
+  while (read(sync_pipe[0], &c, 1) < 0 && errno == EINTR) ;
+  pthread_join(sync_thread, 0);
+  sync_busy = 0;
+  sync_finish();
+}
+
+/* Hands pend (and what failed before) to the syncer; with now, or when no thread
+ * can be started, does the round here and waits for it. */
+static void sync_start(int now)
+{
+  size_t i;
+  if (sync_busy || clean_dead) return;
+  while (npend && nsync < SYNC_MAX) syncing[nsync++] = pend[--npend];
+  if (!nsync) return;
+  for (i = 0; i < nsync; i++) sync_gone[i] = 0;
+  if (!now && sync_pipe[0] >= 0 && !pthread_create(&sync_thread, 0, &sync_main, 0)) {
+    sync_busy = 1;
+    return;
+  }
+  sync_dirfail = !sync_files(syncing, nsync, sync_bad);
+  sync_finish();
 }
 
 /* Preprocesses todo entries into pend (room permitting) and starts their jobs. */
@@ -1157,8 +1242,11 @@ static void todo_batch(void)
   static stralloc env, b0, b1, addr;
   stralloc *bufs[SEND_NCHAN] = { &b0, &b1 };
   uint64_t t = now();
-  if (npend == TODO_BATCH) sync_pending();
-  while (!clean_dead && td.pos < td.n && npend < TODO_BATCH) {
+  unsigned int step = 0;
+  if (npend == TODO_BATCH) sync_start(0);
+  /* a few at a time: each costs file creations, and replies and new deliveries
+   * must not wait for a whole batch of them */
+  while (!clean_dead && td.pos < td.n && npend < TODO_BATCH && step++ < TODO_STEP) {
     prep *pp = &pend[npend];
     struct stat st;
     int r, c, any = 0;
@@ -1348,19 +1436,26 @@ int main(void)
   }
   if (!have_rspawn) log1("alert: no qmail-rspawn: remote deliveries stay queued\n");
   if (fstat(6, &st) < 0) die_start("no qmail-clean");
+  /* without the pipe the fsyncs of preprocessing run in the loop, as they can */
+  if (pipecoe(sync_pipe) < 0) sync_pipe[0] = sync_pipe[1] = -1;
   startup_scan();
   td.wanted = 1;
   mess_next = now();
   tain_now_set_wallclock_g();
   for (;;) {
-    iopause_fd x[6];
+    iopause_fd x[7];
     unsigned int nx = 0, i;
-    int ix_trig, ix_in[SEND_NCHAN], ix_out[SEND_NCHAN];
+    int ix_trig, ix_sync, ix_in[SEND_NCHAN], ix_out[SEND_NCHAN];
     uint64_t t = now(), wake = t + SLEEP_MAX;
     tain deadline;
     tain_now_g();
-    if (npend && (exitasap || !tain_future(&pend_due))) sync_pending();
-    if (exitasap && !ch[0].busy && !ch[1].busy) shutdown_now();
+    if ((npend || nsync) && !sync_busy && !exitasap && !tain_future(&pend_due)) sync_start(0);
+    if (exitasap && !ch[0].busy && !ch[1].busy) {
+      /* the last round here, so that nothing preprocessed is left undurable */
+      sync_wait();
+      sync_start(1);
+      shutdown_now();
+    }
     /* fairness: a bounded batch of todo per round, deliveries started around it */
     for (c = 0; c < SEND_NCHAN; c++) chan_fill(c, t);
     if (!exitasap && !clean_dead) {
@@ -1386,7 +1481,8 @@ int main(void)
         later_run(id);
       } else i++;
     /* when to wake up */
-    if (td.pos < td.n || (td.wanted && !exitasap)) wake = t;
+    /* todo work waits while pend is full and the syncer busy: its pipe wakes us */
+    if ((td.pos < td.n && npend < TODO_BATCH) || (td.wanted && !exitasap)) wake = t;
     if (td.next_scan < wake) wake = td.next_scan;
     if (mess_next < wake) wake = mess_next;
     for (i = 0; i < nfinish_later; i++) if (finish_later[i].at < wake) wake = finish_later[i].at;
@@ -1404,6 +1500,8 @@ int main(void)
     x[nx].fd = spfd; x[nx].events = IOPAUSE_READ; nx++;
     ix_trig = -1;
     if (trig >= 0) { ix_trig = (int)nx; x[nx].fd = trig; x[nx].events = IOPAUSE_READ; nx++; }
+    ix_sync = -1;
+    if (sync_busy) { ix_sync = (int)nx; x[nx].fd = sync_pipe[0]; x[nx].events = IOPAUSE_READ; nx++; }
     for (c = 0; c < SEND_NCHAN; c++) {
       ix_in[c] = ix_out[c] = -1;
       if (!ch[c].alive) continue;
@@ -1412,7 +1510,7 @@ int main(void)
     }
     tain_now_g();
     tain_addsec_g(&deadline, (int)(wake > t ? (wake - t > SLEEP_MAX ? SLEEP_MAX : wake - t) : 0));
-    if (npend && tain_less(&pend_due, &deadline)) deadline = pend_due;
+    if ((npend || nsync) && !sync_busy && tain_less(&pend_due, &deadline)) deadline = pend_due;
     if (iopause_g(x, nx, &deadline) < 0) {
       if (errno != EINTR) { log1("warning: trouble in select\n"); sleep(1); }
       continue;
@@ -1432,6 +1530,7 @@ int main(void)
         }
       }
     }
+    if (ix_sync >= 0 && x[ix_sync].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) sync_wait();
     if (ix_trig >= 0 && x[ix_trig].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) {
       /* a FIFO whose writer closed stays readable: reopen instead of reading */
       close(trig);
