@@ -277,9 +277,8 @@ static void status(void)
 static void finish_message(uint64_t id);
 static long pend_find(uint64_t id);
 static long sync_find(uint64_t id);
+static void sync_forget(size_t i);
 static void pend_drop(size_t i);
-static int sync_busy;
-static unsigned char sync_gone[];
 static void delay_notice(pass *p);
 static void bounce_now(uint64_t id);
 
@@ -920,7 +919,7 @@ static void finish_message(uint64_t id)
       if (clean_dead) return;
     } else if ((i = sync_find(id)) >= 0) {
       /* the syncer may be using its descriptors: they close after its round */
-      sync_gone[i] = 1;
+      sync_forget((size_t)i);
       clean_batch(SEND_CLEAN_TODO, &id, 1);
       if (clean_dead) return;
     }
@@ -1109,7 +1108,7 @@ static tain pend_due;
 static prep syncing[SYNC_MAX];
 static unsigned char sync_bad[SYNC_MAX], sync_gone[SYNC_MAX];
 static size_t nsync;
-static int sync_dirfail;
+static int sync_busy, sync_dirfail;
 static int sync_pipe[2] = { -1, -1 };
 static pthread_t sync_thread;
 
@@ -1131,6 +1130,15 @@ static void prep_close(prep *pp)
 {
   size_t k;
   for (k = 0; k < 3; k++) if (pp->fd[k] >= 0) { close(pp->fd[k]); pp->fd[k] = -1; }
+}
+
+/* An entry of the syncer's whose message ended: while the syncer runs it is only
+ * marked, its descriptors close after the round; otherwise it goes now. */
+static void sync_forget(size_t i)
+{
+  if (sync_busy) { sync_gone[i] = 1; return; }
+  prep_close(&syncing[i]);
+  syncing[i] = syncing[--nsync];
 }
 
 static void pend_drop(size_t i)
@@ -1223,11 +1231,10 @@ static void sync_wait(void)
  * can be started, does the round here and waits for it. */
 static void sync_start(int now)
 {
-  size_t i;
   if (sync_busy || clean_dead) return;
-  while (npend && nsync < SYNC_MAX) syncing[nsync++] = pend[--npend];
+  /* entries kept from a failed round are never marked gone: see finish_message */
+  while (npend && nsync < SYNC_MAX) { sync_gone[nsync] = 0; syncing[nsync++] = pend[--npend]; }
   if (!nsync) return;
-  for (i = 0; i < nsync; i++) sync_gone[i] = 0;
   if (!now && sync_pipe[0] >= 0 && !pthread_create(&sync_thread, 0, &sync_main, 0)) {
     sync_busy = 1;
     return;
