@@ -358,6 +358,30 @@ static void tcpto_update(unsigned char const *ip, int timedout)
   fd_close(fd);
 }
 
+/* What every session of this run shares: the connection, the envelope, the
+ * message, the reports (nextaddr: why an address failed); whether a finished
+ * session may be kept (there is a hand-back channel). */
+static void session_init(remote_smtp *s, struct conn *c, char const *ip, char const *helohost,
+                         char const *const *argv, int argc, unsigned long long size,
+                         remote_tlsdest const *dest, stralloc *nextaddr)
+{
+  memset(s, 0, sizeof *s);
+  s->io.ctx = c;
+  s->io.read = net_read;
+  s->io.write = net_write;
+  s->io.body = msg_read;
+  s->ip = ip;
+  s->helohost = helohost;
+  s->sender = argv[2];
+  s->rcpt = argv + 3;
+  s->nrcpt = (size_t)(argc - 3);
+  s->size = size;
+  s->out = &out;
+  s->next = nextaddr;
+  s->tls = dest;
+  s->keep = connback >= 0;
+}
+
 int main(int argc, char const *const *argv)
 {
   stralloc helo = STRALLOC_ZERO, routes = STRALLOC_ZERO, next = STRALLOC_ZERO, tlsdests = STRALLOC_ZERO;
@@ -414,22 +438,8 @@ int main(int argc, char const *const *argv)
     struct conn c = { reusefd, (unsigned int)tremote };
     remote_smtp s;
     enum remote_smtp_result r;
-    memset(&s, 0, sizeof s);
-    s.io.ctx = &c;
-    s.io.read = net_read;
-    s.io.write = net_write;
-    s.io.body = msg_read;
-    s.ip = reinfo.ipstr;
-    s.helohost = helo.s;
-    s.sender = argv[2];
-    s.rcpt = argv + 3;
-    s.nrcpt = (size_t)(argc - 3);
-    s.size = size;
-    s.out = &out;
-    s.next = &next;
-    s.tls = &dest;
+    session_init(&s, &c, reinfo.ipstr, helo.s, argv, argc, size, &dest, &next);
     s.reused = 1;
-    s.keep = connback >= 0;
     s.caps = reinfo.caps;
     s.sizemax = reinfo.sizemax;
     r = remote_smtp_run(&s);
@@ -505,24 +515,10 @@ int main(int argc, char const *const *argv)
     (void)setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c.timeout = (unsigned int)tremote;
     ipfmt(ipstr, ip);
-    memset(&s, 0, sizeof s);
-    s.io.ctx = &c;
-    s.io.read = net_read;
-    s.io.write = net_write;
-    s.io.body = msg_read;
-    s.ip = ipstr;
-    s.helohost = helo.s;
-    s.sender = argv[2];
-    s.rcpt = argv + 3;
-    s.nrcpt = (size_t)(argc - 3);
-    s.size = size;
-    s.out = &out;
-    s.next = &next;
-    s.tls = &dest;
+    session_init(&s, &c, ipstr, helo.s, argv, argc, size, &dest, &next);
     s.tlshelper = tlshelper && !plain;
     s.tlsname = plan.addr[i].name;
     s.starttls = handover;
-    s.keep = connback >= 0;
     r = remote_smtp_run(&s);
     if (c.fd >= 0 && s.kept && r == REMOTE_SMTP_DONE) {
       remote_conninfo info;

@@ -164,6 +164,16 @@ static void become(struct account const *a)
   if (a->uid && setuid(0) == 0) strerr_dief1x(QM_EXIT_TEMP, "could regain root");
 }
 
+/* Before the first peer byte: the helper's own account (when started as root),
+ * non-dumpable, and SIGPIPE as an error. */
+static void harden(struct account const *self)
+{
+  if (self) become(self);
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+    strerr_diefu1sys(QM_EXIT_TEMP, "make this process non-dumpable");
+  signal(SIGPIPE, SIG_IGN);
+}
+
 /* --- TLS contexts ------------------------------------------------------------------- */
 
 static int on_sni(SSL *ssl, int *al, void *arg)
@@ -757,10 +767,7 @@ static int server_conn(char const *const *argv, struct srvcfg const *cfg)
   close(ctl[1]);
   close(data[1]);
 
-  if (cfg->self) become(cfg->self);
-  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
-    strerr_diefu1sys(QM_EXIT_TEMP, "make this process non-dumpable");
-  signal(SIGPIPE, SIG_IGN);
+  harden(cfg->self);
 
   r.ctl = ctl[0];
   r.ctlfd = -1;
@@ -1083,10 +1090,7 @@ int main(int argc, char const *const *argv)
     pid = spawn(argv, -1, ctl[1], 0, childuser ? &as_child : 0, mode);
     close(ctl[1]);
   }
-  if (!geteuid()) become(&as_self);
-  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
-    strerr_diefu1sys(QM_EXIT_TEMP, "make this process non-dumpable");
-  signal(SIGPIPE, SIG_IGN);
+  harden(!geteuid() ? &as_self : 0);
   r.ctl = ctl[0];
   r.ctlfd = -1;
   tlsd_plain_init(&r.scan);

@@ -39,3 +39,21 @@ drain() {
   done
   return 1
 }
+
+# For the remote tests: queue_msg SENDER RCPT... puts one small message into the
+# queue through qmail-queue; result RCPT is the last result line qmail-send logged
+# for RCPT's remote delivery; wait_for CMD... retries CMD for 15 seconds.
+queue_msg() { # sender rcpt...
+  printf 'Subject: remote test\nMessage-ID: <%s@e2e.test>\n\nhello\n' "$RANDOM$RANDOM" | python3 -c '
+import os, sys, subprocess
+env = ("F" + sys.argv[1] + "\0" + "".join("T" + r + "\0" for r in sys.argv[3:]) + "\0").encode()
+rd, wr = os.pipe()
+os.write(wr, env); os.close(wr)
+sys.exit(subprocess.run([sys.argv[2]], stdin=sys.stdin, stdout=rd).returncode)' "$1" "$QM_HOME/bin/qmail-queue" "${@:2}"
+}
+wait_for() { for _ in $(seq 1 150); do "$@" && return 0; sleep 0.1; done; return 1; }
+result() { # rcpt -> the last "success: ..." etc. for it
+  d=$(sed -n "s/^starting delivery \([0-9]*\): msg [0-9]* to remote $1\$/\1/p" "$LOG" | tail -n 1)
+  [ -n "$d" ] && sed -n "s/^delivery $d: //p" "$LOG" | tail -n 1
+}
+has_result() { [ -n "$(result "$1")" ]; }

@@ -28,20 +28,6 @@ printf '1\n' > "$QM_HOME/control/concurrencyperdomain"
 printf '2\n' > "$QM_HOME/control/timeoutremoteidle"
 printf '3\n' > "$QM_HOME/control/remotetransactions"
 
-queue_msg() { # sender rcpt...
-  printf 'Subject: reuse\nMessage-ID: <%s@e2e.test>\n\nhello\n' "$RANDOM$RANDOM" | python3 -c '
-import os, sys, subprocess
-env = ("F" + sys.argv[1] + "\0" + "".join("T" + r + "\0" for r in sys.argv[3:]) + "\0").encode()
-rd, wr = os.pipe()
-os.write(wr, env); os.close(wr)
-sys.exit(subprocess.run([sys.argv[2]], stdin=sys.stdin, stdout=rd).returncode)' "$1" "$QM_HOME/bin/qmail-queue" "${@:2}"
-}
-wait_for() { for _ in $(seq 1 150); do "$@" && return 0; sleep 0.1; done; return 1; }
-result() { # rcpt -> the last "success: ..." etc. for it
-  d=$(sed -n "s/^starting delivery \([0-9]*\): msg [0-9]* to remote $1\$/\1/p" "$LOG" | tail -n 1)
-  [ -n "$d" ] && sed -n "s/^delivery $d: //p" "$LOG" | tail -n 1
-}
-has_result() { [ -n "$(result "$1")" ]; }
 # deliver RCPT: queues one message and waits for its result
 deliver() { queue_msg $U@example.org "$1"; wait_for has_result "$1"; }
 ev() { awk -v e="$2" '$3 == e' "$1" | wc -l; }                  # log event: count

@@ -20,20 +20,6 @@ printf 'peer.test:[127.0.0.2]:2525\nfast.test:[127.0.0.2]:2526\nslow.test:[127.0
 printf '20\n' > "$QM_HOME/control/timeoutremote"
 printf '1\n' > "$QM_HOME/control/concurrencyperdomain"
 
-queue_msg() { # sender rcpt...
-  printf 'Subject: remote\nMessage-ID: <%s@e2e.test>\n\nhello\n' "$RANDOM$RANDOM" | python3 -c '
-import os, sys, subprocess
-env = ("F" + sys.argv[1] + "\0" + "".join("T" + r + "\0" for r in sys.argv[3:]) + "\0").encode()
-rd, wr = os.pipe()
-os.write(wr, env); os.close(wr)
-sys.exit(subprocess.run([sys.argv[2]], stdin=sys.stdin, stdout=rd).returncode)' "$1" "$QM_HOME/bin/qmail-queue" "${@:2}"
-}
-wait_for() { for _ in $(seq 1 150); do "$@" && return 0; sleep 0.1; done; return 1; }
-result() { # rcpt -> the last "success: ..." etc. for it
-  d=$(sed -n "s/^starting delivery \([0-9]*\): msg [0-9]* to remote $1\$/\1/p" "$LOG" | tail -n 1)
-  [ -n "$d" ] && sed -n "s/^delivery $d: //p" "$LOG" | tail -n 1
-}
-has_result() { [ -n "$(result "$1")" ]; }
 bounce_file() { grep -l '^Action: failed' "$H"/Maildir/new/* 2>/dev/null | head -n 1; }
 has_bounce() { [ -n "$(bounce_file)" ]; }
 
