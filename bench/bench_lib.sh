@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared by bench/smtp.sh and bench/remote.sh (sourced; PROG and die() set first):
+# Shared by the bench/*.sh scripts (sourced; PROG and die() set first):
 # the outer part's checks, build and scratch directory, and the summary's medians and
 # ratios. Nothing here measures; it only prepares and does arithmetic on results.
 

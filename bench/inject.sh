@@ -157,19 +157,14 @@ case $N$ROUNDS$SAMPLE in *[!0-9]*) usage ;; esac
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 21 ] || die "-r must be 1..21"
 [ "$SAMPLE" -ge 1 ] && [ "$SAMPLE" -le 1000 ] || die "-s must be 1..1000"
 [ "$(id -u)" = 0 ] || die "must run as root (namespaces, users, a set-uid queue)"
-for c in unshare strace s6-setuidgid ip; do
-  command -v $c >/dev/null || die "$c is missing (make deps; apt-get install strace)"
-done
+# shellcheck source=bench_lib.sh
+. "$SRC/bench/bench_lib.sh"
+bench_need unshare s6-setuidgid ip
+command -v strace > /dev/null || die "strace is missing (apt-get install strace)"
 
 cd "$SRC" || die "unable to enter $SRC"
-echo "$PROG: building"
-make -j2 all bench-build > /tmp/inject-build.$$ 2>&1 ||
-  { tail -n 20 /tmp/inject-build.$$; rm -f /tmp/inject-build.$$; die "build failed"; }
-rm -f /tmp/inject-build.$$
-
-S=$(mktemp -d /var/tmp/qmbench.XXXXXX) || die "unable to make a scratch directory"
-chmod 755 "$S"
-[ -n "$KEEP" ] || trap 'rm -rf "$S"' EXIT
+bench_build all bench-build
+bench_scratch
 mkdir -p "$S/bin" "$S/commit"
 cp build/bench/injectrate build/bench/commitrate "$S/bin/"
 
@@ -187,10 +182,8 @@ bash bench/postfix-setup.sh "$S/postfix" "$BENCH_USER" || die "Postfix setup fai
 } > "$S/msg"
 printf 'F%s\0T%s\0\0' "$SENDER" "$SUITE_RCPT" > "$S/env"
 chmod 644 "$S/msg" "$S/env"
-: > "$S/results"
 
-fs=$(df -T "$S" | awk 'NR == 2 { print $2 " on " $1 }')
-echo "$PROG: $(nproc) cores, $(uname -r), $fs; load $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine
 if awk -v n="$(nproc)" '{ exit !($1 > n) }' /proc/loadavg; then
   echo "$PROG: warning: the machine is busy (load above its cores): absolute figures will" \
     "be low and noisy; compare the ratios" >&2
@@ -206,9 +199,7 @@ timeout -k 10 $((RUN_TIMEOUT * ROUNDS * 4 + 600)) \
 # --- summary: medians and ratios ----------------------------------------------------
 median() { # SYSTEM STREAMS
   awk -v s="$1" -v p="$2" '$1 == s && $2 == p && $3 != "fail" { print $3 }' "$S/results" |
-    sort -n | awk '{ v[NR] = $1 } END {
-      if (NR == 0) { print "-"; exit }
-      printf "%.0f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    bench_median %.0f
 }
 fsyncs() { awk -v s="$1" '$1 == "fsync" && $2 == s { print $3 }' "$S/results"; }
 # rratio SYSTEM STREAMS: the median over rounds of SYSTEM / postfix within each round,
@@ -217,12 +208,8 @@ rratio() {
   awk -v s="$1" -v p="$2" '$2 == p && $3 != "fail" && $1 == s { a[$4] = $3 }
                            $2 == p && $3 != "fail" && $1 == "postfix" { b[$4] = $3 }
     END { for (r in a) if ((r in b) && b[r] > 0) print a[r] / b[r] }' "$S/results" |
-    sort -n | awk '{ v[NR] = $1 } END {
-      if (NR == 0) { print "-"; exit }
-      printf "%.2fx", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    bench_median %.2fx
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"
-                                             else printf "%.2fx", a / b }'; }
 c1=$(median commit 1) c4=$(median commit 4)
 p1=$(median postfix 1) p4=$(median postfix 4)
 echo
@@ -235,7 +222,7 @@ for sys in suite-qq suite-inj; do
   name="suite qmail-queue"; [ $sys = suite-inj ] && name="suite qmail-inject"
   a1=$(median $sys 1) a4=$(median $sys 4)
   printf '  %-28s %12s %12s %12s\n' "$name msg/s" "$a1" "$a4" "$(fsyncs $sys)"
-  printf '  %-28s %12s %12s\n' "  / postfix, of the medians" "$(ratio "$a1" "$p1")" "$(ratio "$a4" "$p4")"
+  printf '  %-28s %12s %12s\n' "  / postfix, of the medians" "$(bench_ratio "$a1" "$p1")" "$(bench_ratio "$a4" "$p4")"
   printf '  %-28s %12s %12s\n' "  / postfix, round by round" "$(rratio $sys 1)" "$(rratio $sys 4)"
 done
 printf '  %-28s %12s %12s\n' "target" ">= 2x" ">= 3x"

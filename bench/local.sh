@@ -161,19 +161,13 @@ case $N$ROUNDS in *[!0-9]*) usage ;; esac
 [ "$N" -ge 10 ] && [ "$N" -le 100000 ] || die "-n must be 10..100000"
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 21 ] || die "-r must be 1..21"
 [ "$(id -u)" = 0 ] || die "must run as root (namespaces, users, a set-uid queue)"
-for c in unshare s6-setuidgid ip python3; do
-  command -v $c >/dev/null || die "$c is missing"
-done
+# shellcheck source=bench_lib.sh
+. "$SRC/bench/bench_lib.sh"
+bench_need unshare s6-setuidgid ip python3
 
 cd "$SRC" || die "unable to enter $SRC"
-echo "$PROG: building"
-make -j2 all bench-build > /tmp/local-build.$$ 2>&1 ||
-  { tail -n 20 /tmp/local-build.$$; rm -f /tmp/local-build.$$; die "build failed"; }
-rm -f /tmp/local-build.$$
-
-S=$(mktemp -d /var/tmp/qmbench.XXXXXX) || die "unable to make a scratch directory"
-chmod 755 "$S"
-[ -n "$KEEP" ] || trap 'rm -rf "$S"' EXIT
+bench_build all bench-build
+bench_scratch
 mkdir -p "$S/bin"
 cp build/bench/localrate "$S/bin/"
 bash bench/postfix-setup.sh "$S/postfix" "$BENCH_USER" || die "Postfix setup failed"
@@ -190,10 +184,8 @@ bash bench/postfix-setup.sh "$S/postfix" "$BENCH_USER" || die "Postfix setup fai
   done
 } > "$S/msg"
 chmod 644 "$S/msg"
-: > "$S/results"
 
-fs=$(df -T "$S" | awk 'NR == 2 { print $2 " on " $1 }')
-echo "$PROG: $(nproc) cores, $(uname -r), $fs; load $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine
 echo "$PROG: $N messages of $(wc -c < "$S/msg") bytes a run, $ROUNDS round(s)"
 timeout -k 10 $(((RUN_TIMEOUT + DRAIN_TIMEOUT) * ROUNDS * 4 + 600)) \
   unshare -m -n --propagation private "$0" --inner "$S" "$N" "$ROUNDS" ||
@@ -201,12 +193,8 @@ timeout -k 10 $(((RUN_TIMEOUT + DRAIN_TIMEOUT) * ROUNDS * 4 + 600)) \
 
 median() { # SYSTEM STREAMS FIELD
   awk -v s="$1" -v p="$2" -v f="$3" '$1 == s && $2 == p && $3 != "fail" { print $f }' "$S/results" |
-    sort -n | awk '{ v[NR] = $1 } END {
-      if (NR == 0) { print "-"; exit }
-      printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    bench_median
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"
-                                             else printf "%.2fx", a / b }'; }
 echo
 echo "bench/local: medians of $ROUNDS round(s), $N messages each, load now $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '  %-10s %8s %10s %12s %10s %10s %9s\n' "" streams "inject/s" "end-to-end/s" "p50 ms" "p99 ms" "backlog"
@@ -217,7 +205,7 @@ for sys in suite postfix; do
   done
 done
 for p in 1 4; do
-  echo "  suite / postfix end-to-end, $p stream(s): $(ratio "$(median suite $p 3)" "$(median postfix $p 3)")"
+  echo "  suite / postfix end-to-end, $p stream(s): $(bench_ratio "$(median suite $p 3)" "$(median postfix $p 3)")"
 done
 [ -n "$KEEP" ] && echo "$PROG: scratch kept in $S"
 exit 0

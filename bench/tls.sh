@@ -175,19 +175,13 @@ case $KEY in ec|rsa) ;; *) usage ;; esac
 [ "$W" -ge 1 ] && [ "$W" -le 64 ] || die "-w must be 1..64"
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 21 ] || die "-r must be 1..21"
 [ "$(id -u)" = 0 ] || die "must run as root (namespaces, users, the key)"
-for c in unshare tcpserver s6-softlimit s6-envuidgid ip openssl python3; do
-  command -v $c >/dev/null || die "$c is missing"
-done
+# shellcheck source=bench_lib.sh
+. "$SRC/bench/bench_lib.sh"
+bench_need unshare tcpserver s6-softlimit s6-envuidgid ip openssl python3
 
 cd "$SRC" || die "unable to enter $SRC"
-echo "$PROG: building"
-make -j2 all bench-build > /tmp/tls-build.$$ 2>&1 ||
-  { tail -n 20 /tmp/tls-build.$$; rm -f /tmp/tls-build.$$; die "build failed"; }
-rm -f /tmp/tls-build.$$
-
-S=$(mktemp -d /var/tmp/qmbench.XXXXXX) || die "unable to make a scratch directory"
-chmod 755 "$S"
-[ -n "$KEEP" ] || trap 'rm -rf "$S"' EXIT
+bench_build all bench-build
+bench_scratch
 mkdir -p "$S/bin" "$S/tls"
 cp build/bench/tlsrate "$S/bin/"
 bash bench/postfix-setup.sh "$S/postfix" "$BENCH_USER" || die "Postfix setup failed"
@@ -234,7 +228,6 @@ EOF
   done
 } > "$S/msg"
 chmod 644 "$S/msg"
-: > "$S/results"
 
 echo "$PROG: $(nproc) cores, $(uname -r), $(openssl version), Postfix $(dpkg-query -W -f='${Version}' postfix)"
 echo "$PROG: uptime:$(uptime | sed 's/.*up/ up/')"
@@ -245,18 +238,13 @@ timeout -k 10 $((RUN_TIMEOUT * ROUNDS * 4 + DRAIN_TIMEOUT * ROUNDS * 2 + 600)) \
 
 median() { # SYSTEM MODE FIELD [FORMAT]
   awk -v s="$1" -v m="$2" -v f="$3" '$1 == s && $2 == m && $3 != "fail" { print $f }' "$S/results" |
-    sort -n | awk -v fmt="${4:-%.1f}" '{ v[NR] = $1 } END {
-      if (NR == 0) { print "-"; exit }
-      printf fmt, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    bench_median "${4:-%.1f}"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"
-                                             else printf "%.2fx", a / b }'; }
 # the median of the suite / Postfix ratios taken round by round
 rratio() {
   awk -v m="$1" '$2 == m && $3 != "fail" { v[$4 " " $1] = $3; r[$4] = 1 }
     END { for (k in r) if ((k " suite") in v && (k " postfix") in v) print v[k " suite"] / v[k " postfix"] }' "$S/results" |
-    sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
-      printf "%.2fx", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    bench_median %.2fx
 }
 echo
 echo "bench/tls: medians of $ROUNDS round(s), $N sessions over $W workers, $KDESC; load now $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -267,7 +255,7 @@ for mode in hs msg; do
     printf '  %-10s %-22s %10s %16s %14s %18s\n' $sys "$label" "$(median $sys $mode 3)" \
       "$(median $sys $mode 5)" "$(median $sys $mode 6)" "$(median $sys $mode 7 %.2f)"
   done
-  echo "  suite / postfix, $label: $(ratio "$(median suite $mode 3)" "$(median postfix $mode 3)") (round by round $(rratio $mode))"
+  echo "  suite / postfix, $label: $(bench_ratio "$(median suite $mode 3)" "$(median postfix $mode 3)") (round by round $(rratio $mode))"
 done
 [ -n "$KEEP" ] && echo "$PROG: scratch kept in $S"
 exit 0
