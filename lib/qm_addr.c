@@ -79,7 +79,7 @@ int qm_addr_utf8_valid(char const *s, size_t len)
   return 1;
 }
 
-static int valid_ipv4(char const *s, size_t len)
+int qm_addr_ipv4(char const *s, size_t len, unsigned char ip[4])
 {
   size_t i = 0;
   int part;
@@ -94,6 +94,7 @@ static int valid_ipv4(char const *s, size_t len)
       i++; digits++;
     }
     if (!digits || v > 255) return 0;
+    if (ip) ip[part] = (unsigned char)v;
   }
   return i == len;
 }
@@ -103,7 +104,7 @@ static int literal_kind(char const *s, size_t len)
 {
   char buf[QM_ADDR_LITERAL_MAX + 1];
   unsigned char bin[16];
-  if (valid_ipv4(s, len)) return 4;
+  if (qm_addr_ipv4(s, len, 0)) return 4;
   if (len <= 5 || len > QM_ADDR_LITERAL_MAX || strncasecmp(s, "IPv6:", 5)) return 0;
   memcpy(buf, s + 5, len - 5);
   buf[len - 5] = 0;

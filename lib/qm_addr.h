@@ -73,6 +73,11 @@ char const *qm_addr_strerror(enum qm_addr_err e);
  * U+10FFFF)? Pure ASCII is. */
 int qm_addr_utf8_valid(char const *s, size_t len);
 
+/* Is s (len bytes) a dotted quad as an address literal may hold it: four decimal
+ * parts of one to three digits, each at most 255 (leading zeros allowed)? 1 with
+ * the four bytes in ip (when not null), else 0. */
+int qm_addr_ipv4(char const *s, size_t len, unsigned char ip[4]);
+
 /* ESMTP parameters: what follows the path, e.g. " SIZE=1000 BODY=8BITMIME". */
 typedef struct qm_addr_param_s {
   char const *key;        /* points into the input; not NUL-terminated */

@@ -92,8 +92,6 @@ int smtpd_ip_parse(unsigned char ip[16], char const *s, size_t len)
 {
   static unsigned char const mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
   char buf[QM_ADDR_LITERAL_MAX + 1];
-  size_t i = 0;
-  int part;
   if (len > 5 && !strncasecmp(s, "IPv6:", 5)) {
     if (len - 5 > QM_ADDR_LITERAL_MAX || memchr(s, 0, len)) return 0;
     memcpy(buf, s + 5, len - 5);
@@ -104,22 +102,9 @@ int smtpd_ip_parse(unsigned char ip[16], char const *s, size_t len)
     memmove(ip, ip + 12, 4);
     return 4;
   }
-  /* a dotted quad by hand: inet_pton refuses leading zeros that the address
-   * parser lets through, and both must agree on what a literal is */
-  for (part = 0; part < 4; part++) {
-    unsigned v = 0, digits = 0;
-    if (part) {
-      if (i >= len || s[i] != '.') return 0;
-      i++;
-    }
-    while (i < len && s[i] >= '0' && s[i] <= '9' && digits < 3) {
-      v = v * 10 + (unsigned)(s[i] - '0');
-      i++; digits++;
-    }
-    if (!digits || v > 255) return 0;
-    ip[part] = (unsigned char)v;
-  }
-  return i == len ? 4 : 0;
+  /* the address parser's own dotted quad (inet_pton would refuse the leading
+   * zeros it lets through): both must agree on what a literal is */
+  return qm_addr_ipv4(s, len, ip) ? 4 : 0;
 }
 
 static size_t put_uint(char *out, unsigned long v, unsigned width)

@@ -378,6 +378,31 @@ static void xtext_table(void **state)
   }
 }
 
+/* Dotted quads as literals hold them: the bytes, and every way to be wrong. */
+static void ipv4_table(void **state)
+{
+  static struct { char const *s; int ok; unsigned char ip[4]; } const t[] = {
+    { "1.2.3.4", 1, { 1, 2, 3, 4 } },
+    { "255.255.255.255", 1, { 255, 255, 255, 255 } },
+    { "0.0.0.0", 1, { 0, 0, 0, 0 } },
+    { "010.001.1.09", 1, { 10, 1, 1, 9 } },
+    { "256.1.1.1", 0, { 0 } }, { "1.2.3", 0, { 0 } }, { "1.2.3.4.", 0, { 0 } },
+    { "1.2.3.4.5", 0, { 0 } }, { "1234.1.1.1", 0, { 0 } }, { "1..2.3", 0, { 0 } },
+    { "", 0, { 0 } }, { "a.b.c.d", 0, { 0 } }, { " 1.2.3.4", 0, { 0 } }, { "-1.2.3.4", 0, { 0 } },
+  };
+  size_t i;
+  (void)state;
+  for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+    unsigned char ip[4] = { 9, 9, 9, 9 };
+    int r = qm_addr_ipv4(t[i].s, strlen(t[i].s), ip);
+    if (r != t[i].ok) fail_msg("%s: got %d", t[i].s, r);
+    if (r) assert_memory_equal(ip, t[i].ip, 4);
+    assert_int_equal(qm_addr_ipv4(t[i].s, strlen(t[i].s), 0), t[i].ok);
+  }
+  /* a NUL inside ends nothing: the length rules */
+  assert_int_equal(qm_addr_ipv4("1.2.3.4\0", 8, 0), 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -388,6 +413,7 @@ int main(void)
     cmocka_unit_test(param_table),
     cmocka_unit_test(param_max),
     cmocka_unit_test(xtext_table),
+    cmocka_unit_test(ipv4_table),
   };
   return cmocka_run_group_tests(tests, 0, 0);
 }
