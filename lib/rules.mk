@@ -27,3 +27,6 @@ dsn-gen_SRCS := tests/prog/dsn-gen.c
 # qm_tlsctl: qmail-tlsd's control lines, for the helper and the programs it serves.
 UNITS += test_qm_tlsctl
 test_qm_tlsctl_SRCS := tests/unit/test_qm_tlsctl.c
+
+UNITS += test_qm_fdpass
+test_qm_fdpass_SRCS := tests/unit/test_qm_fdpass.c

@@ -38,6 +38,7 @@
 #include "remote_tcpto.h"
 #include "remote_tls.h"
 #include "qm_tlsctl.h"
+#include "qm_fdpass.h"
 
 #define TCPTO_PATH "queue/lock/tcpto"
 #define TLSCTL_FD 5
@@ -228,15 +229,7 @@ static int handover(remote_smtp *s)
     fd_close(c->fd); c->fd = -1;
     return 0;
   }
-  memset(&m, 0, sizeof m);
-  memset(&cm, 0, sizeof cm);
-  v.iov_base = req; v.iov_len = n;
-  m.msg_iov = &v; m.msg_iovlen = 1;
-  m.msg_control = cm.b; m.msg_controllen = sizeof cm.b;
-  h = CMSG_FIRSTHDR(&m);
-  h->cmsg_level = SOL_SOCKET; h->cmsg_type = SCM_RIGHTS; h->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(h), &c->fd, sizeof(int));
-  k = sendmsg(tlsctl, &m, MSG_NOSIGNAL) == (ssize_t)n;
+  k = qm_fdpass_send(tlsctl, req, n, c->fd, 0) == (ssize_t)n;
   fd_close(c->fd);
   c->fd = -1;
   if (!k) { tlshelper = 0; tlswhy(s, "unable to reach qmail-tlsd"); return 0; }
@@ -295,20 +288,8 @@ static void handback(int fd, remote_conninfo const *info)
 {
   char line[REMOTE_CONN_LINE_MAX];
   size_t n = remote_conn_fmt(line, info);
-  struct msghdr m;
-  struct iovec v;
-  union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } cm;
-  struct cmsghdr *h;
   if (!n || connback < 0) { conn_end(fd); return; }
-  memset(&m, 0, sizeof m);
-  memset(&cm, 0, sizeof cm);
-  v.iov_base = line; v.iov_len = n;
-  m.msg_iov = &v; m.msg_iovlen = 1;
-  m.msg_control = cm.b; m.msg_controllen = sizeof cm.b;
-  h = CMSG_FIRSTHDR(&m);
-  h->cmsg_level = SOL_SOCKET; h->cmsg_type = SCM_RIGHTS; h->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(h), &fd, sizeof(int));
-  if (sendmsg(connback, &m, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)n) { conn_end(fd); return; }
+  if (qm_fdpass_send(connback, line, n, fd, MSG_DONTWAIT) != (ssize_t)n) { conn_end(fd); return; }
   fd_close(fd);
 }
 

@@ -33,6 +33,7 @@
 
 #include "qm_conf.h"
 #include "qm_exit.h"
+#include "qm_fdpass.h"
 #include "qm_tlsctl.h"
 #include "tlsd_plain.h"
 #include "tlsd_req.h"
@@ -93,23 +94,7 @@ static int nonblock(int fd)
 static int send_all(int fd, char const *s, size_t len, int passfd)
 {
   while (len) {
-    struct msghdr m;
-    struct iovec v;
-    union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } c;
-    ssize_t w;
-    memset(&m, 0, sizeof m);
-    v.iov_base = (void *)s; v.iov_len = len;
-    m.msg_iov = &v; m.msg_iovlen = 1;
-    if (passfd >= 0) {
-      struct cmsghdr *h;
-      memset(&c, 0, sizeof c);
-      m.msg_control = c.b; m.msg_controllen = sizeof c.b;
-      h = CMSG_FIRSTHDR(&m);
-      h->cmsg_level = SOL_SOCKET; h->cmsg_type = SCM_RIGHTS;
-      h->cmsg_len = CMSG_LEN(sizeof(int));
-      memcpy(CMSG_DATA(h), &passfd, sizeof(int));
-    }
-    w = sendmsg(fd, &m, MSG_NOSIGNAL);
+    ssize_t w = qm_fdpass_send(fd, s, len, passfd, 0);
     if (w < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) { struct pollfd p = { fd, POLLOUT, 0 }; poll(&p, 1, 1000); continue; }
