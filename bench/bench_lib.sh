@@ -43,6 +43,21 @@ bench_machine() {
   echo "$PROG: $(nproc) cores, $(uname -r), $fs; load $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
+# bench_message TO SUBJECT NAME: $S/msg, about 2 KB of headers and text that both
+# sides of a bench get byte for byte (From $SENDER, Message-ID <NAME-bench@...>).
+bench_message() {
+  {
+    printf 'From: Bench <%s>\nTo: <%s>\nSubject: %s\n' "$SENDER" "$1" "$2"
+    printf 'Message-ID: <%s-bench@example.org>\nDate: Thu, 1 Jan 2026 00:00:00 +0000\n\n' "$3"
+    i=0
+    while [ $i -lt 25 ]; do
+      printf 'Line %02d of the body: the same text every time, so both sides copy alike.\n' $i
+      i=$((i + 1))
+    done
+  } > "$S/msg"
+  chmod 644 "$S/msg"
+}
+
 # bench_median [FORMAT]: the median of the numbers on stdin in printf's FORMAT
 # (default %.1f), "-" if none.
 bench_median() {

@@ -171,17 +171,9 @@ cp build/bench/injectrate build/bench/commitrate "$S/bin/"
 bash bench/postfix-setup.sh "$S/postfix" "$BENCH_USER" || die "Postfix setup failed"
 
 # The message: about 2 KB of headers and text, the same bytes for both sides.
-{
-  printf 'From: Bench <%s>\nTo: <%s>\nSubject: injection bench\n' "$SENDER" "$SUITE_RCPT"
-  printf 'Message-ID: <inject-bench@example.org>\nDate: Thu, 1 Jan 2026 00:00:00 +0000\n\n'
-  i=0
-  while [ $i -lt 25 ]; do
-    printf 'Line %02d of the body: the same text every time, so both sides copy alike.\n' $i
-    i=$((i + 1))
-  done
-} > "$S/msg"
+bench_message "$SUITE_RCPT" "injection bench" inject
 printf 'F%s\0T%s\0\0' "$SENDER" "$SUITE_RCPT" > "$S/env"
-chmod 644 "$S/msg" "$S/env"
+chmod 644 "$S/env"
 
 bench_machine
 if awk -v n="$(nproc)" '{ exit !($1 > n) }' /proc/loadavg; then

@@ -174,16 +174,7 @@ bash bench/postfix-setup.sh "$S/postfix" "$BENCH_USER" || die "Postfix setup fai
 
 # The message: about 2 KB of headers and text, the same bytes for both sides
 # (localrate puts one X-Bench-Seq line in front of it).
-{
-  printf 'From: Bench <%s>\nTo: <%s>\nSubject: local delivery bench\n' "$SENDER" "$SUITE_RCPT"
-  printf 'Message-ID: <local-bench@example.org>\nDate: Thu, 1 Jan 2026 00:00:00 +0000\n\n'
-  i=0
-  while [ $i -lt 25 ]; do
-    printf 'Line %02d of the body: the same text every time, so both sides copy alike.\n' $i
-    i=$((i + 1))
-  done
-} > "$S/msg"
-chmod 644 "$S/msg"
+bench_message "$SUITE_RCPT" "local delivery bench" local
 
 bench_machine
 echo "$PROG: $N messages of $(wc -c < "$S/msg") bytes a run, $ROUNDS round(s)"

@@ -261,16 +261,7 @@ cp build/bench/injectrate "$S/bin/"
 bash bench/postfix-setup.sh -r "[$SINK]:25" "$S/postfix" "$BENCH_USER" || die "Postfix setup failed"
 command -v smtp-sink > /dev/null || die "smtp-sink is missing (the postfix package has it)"
 # The message: about 2 KB of headers and text, the same bytes for both sides.
-{
-  printf 'From: Bench <%s>\nTo: <rcpt1@sink.test>\nSubject: remote bench\n' "$SENDER"
-  printf 'Message-ID: <remote-bench@example.org>\nDate: Thu, 1 Jan 2026 00:00:00 +0000\n\n'
-  i=0
-  while [ $i -lt 25 ]; do
-    printf 'Line %02d of the body: the same text every time, so both sides copy alike.\n' $i
-    i=$((i + 1))
-  done
-} > "$S/msg"
-chmod 644 "$S/msg"
+bench_message 'rcpt1@sink.test' "remote bench" remote
 bench_machine
 echo "$PROG: $N messages a measurement ($(( (N + 3) / 4 )) with 10 recipients), $ROUNDS rounds," \
   "concurrency $CONCS, $(wc -c < "$S/msg") bytes"

@@ -218,16 +218,7 @@ smtpd_tls_loglevel = 0
 EOF
 
 # The message: about 2 KB of headers and text, the same bytes for both sides.
-{
-  printf 'From: Bench <%s>\nTo: <%s>\nSubject: TLS bench\n' "$SENDER" "$SUITE_RCPT"
-  printf 'Message-ID: <tls-bench@example.org>\nDate: Thu, 1 Jan 2026 00:00:00 +0000\n\n'
-  i=0
-  while [ $i -lt 25 ]; do
-    printf 'Line %02d of the body: the same text every time, so both sides copy alike.\n' $i
-    i=$((i + 1))
-  done
-} > "$S/msg"
-chmod 644 "$S/msg"
+bench_message "$SUITE_RCPT" "TLS bench" tls
 
 echo "$PROG: $(nproc) cores, $(uname -r), $(openssl version), Postfix $(dpkg-query -W -f='${Version}' postfix)"
 echo "$PROG: uptime:$(uptime | sed 's/.*up/ up/')"
