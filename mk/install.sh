@@ -50,6 +50,12 @@ role() {
 }
 
 mkdir -p "$home"
+# spread DIR: on ext2/3/4, marks DIR as the top of unrelated hierarchies (chattr +T),
+# so that the directories made in it later are put in block groups of their own
+# rather than beside it. Elsewhere, or without chattr, it does nothing.
+spread() {
+  chattr +T "$1" 2>/dev/null || true
+}
 placefile() { # from to owner group mode
   tmp="$2.install.$$"
   cp "$1" "$tmp" && chown "$3:$4" "$tmp" && chmod "$5" "$tmp" && mv -f "$tmp" "$2" ||
@@ -60,10 +66,10 @@ grep -v '^#' "$src/mk/hier" | while read -r type path owner group mode source; d
   o=$(role "$owner") g=$(role "$group") p="$home/$path"
   case $type in
   d) mkdir -p "$p" && chown "$o:$g" "$p" && chmod "$mode" "$p" || die "unable to set up $p" ;;
-  q) [ -d "$p" ] || { mkdir "$p" && chown "$o:$g" "$p" && chmod "$mode" "$p"; } ||
+  q) [ -d "$p" ] || { mkdir "$p" && chown "$o:$g" "$p" && chmod "$mode" "$p" && spread "$p"; } ||
        die "unable to create $p" ;;
   s) if [ ! -d "$p" ]; then
-       mkdir "$p.new.$$" && i=0 &&
+       mkdir "$p.new.$$" && spread "$p.new.$$" && i=0 &&
        while [ $i -lt "$split" ]; do
          mkdir "$p.new.$$/$i" && chown "$o:$g" "$p.new.$$/$i" && chmod "$mode" "$p.new.$$/$i" ||
            die "unable to create $p/$i"

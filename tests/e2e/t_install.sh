@@ -28,6 +28,17 @@ if [ -p "$QM_HOME/queue/lock/trigger" ]; then expect layout_trigger queue/lock/t
 else fail layout_trigger "queue/lock/trigger is not a FIFO"; fi
 n=$(ls "$QM_HOME/queue/mess" | wc -l)
 [ "$n" = "$split" ] && pass layout_split_count || fail layout_split_count "$n mess subdirectories, want $split"
+# On ext2/3/4 the queue and each split parent carry the Orlov top-directory hint
+# (chattr +T), so the hot queue directories land in block groups of their own.
+if [ "$(stat -f -c %T "$QM_HOME/queue")" = ext2/ext3 ] && command -v lsattr > /dev/null; then
+  t=0
+  for d in queue queue/mess queue/info queue/local queue/remote; do
+    lsattr -d "$QM_HOME/$d" 2>/dev/null | cut -d' ' -f1 | grep -q T && t=$((t + 1))
+  done
+  [ "$t" = 5 ] && pass layout_queue_spread || fail layout_queue_spread "$t of 5 directories have +T"
+else
+  skip layout_queue_spread "the queue is not on ext2/3/4 here"
+fi
 
 for u in alias qmaild qmaill qmailp qmailq qmailr qmails qmailn qmailt; do
   getent passwd "$u" > /dev/null && pass "user_$u" || fail "user_$u" "no user $u"
