@@ -1,7 +1,8 @@
 /* qmail-getpw: maps a local part to the passwd account that takes its mail, for
  * qmail-lspawn when users/cdb has no answer. Runs as qmailp with no privilege; the
  * argument is an envelope local part (anyone's bytes) and is only looked up, never
- * used as a path. Prints user\0uid\0gid\0home\0dash\0ext\0 or nothing at all. */
+ * used as a path. Prints user\0uid\0gid\0home\0dash\0ext\0 or nothing at all; with -s
+ * it answers one request after another from qmail-lspawn (lib/qm_getpw.h). */
 #include <errno.h>
 #include <pwd.h>
 #include <string.h>
@@ -16,9 +17,10 @@
 #include "getpw_cand.h"
 #include "qm_conf.h"
 #include "qm_exit.h"
+#include "qm_getpw.h"
 #include "qm_users.h"
 
-#define USAGE "qmail-getpw local"
+#define USAGE "qmail-getpw local | qmail-getpw -s"
 
 char const *PROG = "qmail-getpw";
 
@@ -72,29 +74,32 @@ static int check(void *ctx, char const *name, stralloc *user)
   return keep(f, pw, user);
 }
 
-static void field(stralloc *out, char const *s, size_t n)
+static int field(stralloc *out, char const *s, size_t n)
 {
-  if (!stralloc_catb(out, s, n) || !stralloc_0(out)) _exit(QM_QLX_NOMEM);
+  return stralloc_catb(out, s, n) && stralloc_0(out);
 }
 
-int main(int argc, char const *const *argv)
+/* Resolves local (len bytes) into out (replaced): "user\0uid\0gid\0home\0dash\0ext\0".
+ * Returns 0, or the exit code of a temporary failure. Reusable: every answer is
+ * built afresh from the passwd database and the home directory as they are now. */
+static int answer(char const *local, size_t len, stralloc *out)
 {
-  found f = { 0, 0, STRALLOC_ZERO, 0 };
-  getpw_result r = { STRALLOC_ZERO, "", 0, 0 };
-  stralloc out = STRALLOC_ZERO;
+  static found f = { 0, 0, STRALLOC_ZERO, 0 };
+  static getpw_result r = { STRALLOC_ZERO, "", 0, 0 };
   char num[UINT64_FMT];
-  char const *local;
-  size_t len;
   int rc;
-  if (argc < 2) strerr_dieusage(QM_EXIT_PERM, USAGE);
-  local = argv[1];
-  len = strlen(local);
+  f.code = 0;
+  r.user.len = 0;
+  r.alias = 0;
+  r.dash = "";
+  r.extpos = 0;
+  out->len = 0;
   rc = getpw_resolve(local, len, QM_BREAK, QM_USER_ALIAS, &check, &f, &r);
-  if (rc < 0) _exit(f.code ? f.code : QM_QLX_NOMEM);
+  if (rc < 0) return f.code ? f.code : QM_QLX_NOMEM;
   if (!rc) {
     /* an empty or absurdly long local part can only be the alias account's */
     r.user.len = 0;
-    if (!stralloc_cats(&r.user, QM_USER_ALIAS) || !stralloc_0(&r.user)) _exit(QM_QLX_NOMEM);
+    if (!stralloc_cats(&r.user, QM_USER_ALIAS) || !stralloc_0(&r.user)) return QM_QLX_NOMEM;
     r.alias = 1;
     r.dash = "-";
     r.extpos = 0;
@@ -103,17 +108,75 @@ int main(int argc, char const *const *argv)
     struct passwd *pw;
     errno = 0;
     pw = getpwnam(QM_USER_ALIAS);
-    if (!pw) _exit(pw_missing(errno) ? QM_QLX_NOALIAS : QM_QLX_SYS);
+    if (!pw) return pw_missing(errno) ? QM_QLX_NOALIAS : QM_QLX_SYS;
     r.user.len = 0;
-    if (keep(&f, pw, &r.user) < 0 || !stralloc_0(&r.user)) _exit(QM_QLX_NOMEM);
+    if (keep(&f, pw, &r.user) < 0 || !stralloc_0(&r.user)) return QM_QLX_NOMEM;
   }
-  field(&out, r.user.s, strlen(r.user.s));
-  field(&out, num, uint64_fmt(num, f.uid));
-  field(&out, num, uint64_fmt(num, f.gid));
-  field(&out, f.home.s, strlen(f.home.s));
-  field(&out, r.dash, strlen(r.dash));
-  if (len > r.extpos) field(&out, local + r.extpos, len - r.extpos);
-  else field(&out, "", 0);
+  if (!field(out, r.user.s, strlen(r.user.s))
+      || !field(out, num, uint64_fmt(num, f.uid))
+      || !field(out, num, uint64_fmt(num, f.gid))
+      || !field(out, f.home.s, strlen(f.home.s))
+      || !field(out, r.dash, strlen(r.dash))
+      || !(len > r.extpos ? field(out, local + r.extpos, len - r.extpos) : field(out, "", 0)))
+    return QM_QLX_NOMEM;
+  return 0;
+}
+
+/* -s: answers requests (qm_getpw.h) on fd 0 until it ends; 0 at its end, 100 for
+ * a malformed request, 111 when fd 1 cannot be written. Runs for as long as
+ * qmail-lspawn does, so one process serves every delivery instead of one each. */
+static int serve(void)
+{
+  stralloc in = STRALLOC_ZERO, ans = STRALLOC_ZERO, rep = STRALLOC_ZERO, local = STRALLOC_ZERO;
+  size_t used = 0;
+  char buf[8192];
+  for (;;) {
+    size_t off, plen;
+    ssize_t r = qm_getpw_get(in.s + used, in.len - used, QM_GETPW_REQUEST_MAX, &off, &plen);
+    if (r < 0) strerr_dief1x(QM_EXIT_PERM, "malformed request");
+    if (r > 0) {
+      char code;
+      int rc;
+      /* the local part as a C string: getpw_resolve wants one, and a NUL in it is
+       * refused there (no account name holds one) */
+      local.len = 0;
+      if (!stralloc_catb(&local, in.s + used + off, plen) || !stralloc_0(&local)) _exit(QM_QLX_NOMEM);
+      used += (size_t)r;
+      rc = memchr(local.s, 0, plen) ? QM_QLX_USAGE : answer(local.s, plen, &ans);
+      code = (char)rc;
+      rep.len = 0;
+      if (!stralloc_catb(&rep, &code, 1) || (!rc && !stralloc_catb(&rep, ans.s, ans.len))) _exit(QM_QLX_NOMEM);
+      ans.len = 0;
+      if (!qm_getpw_put(&ans, rep.s, rep.len)) _exit(QM_QLX_NOMEM);
+      if (allwrite(1, ans.s, ans.len) < ans.len) strerr_diefu1sys(QM_EXIT_TEMP, "write the answer");
+      continue;
+    }
+    /* keep at most one unfinished request */
+    if (used) {
+      memmove(in.s, in.s + used, in.len - used);
+      in.len -= used;
+      used = 0;
+    }
+    r = fd_read(0, buf, sizeof buf);
+    if (r < 0) strerr_diefu1sys(QM_EXIT_TEMP, "read a request");
+    if (!r) {
+      if (in.len) strerr_dief1x(QM_EXIT_PERM, "request cut short");
+      return 0;
+    }
+    if (!stralloc_catb(&in, buf, (size_t)r)) _exit(QM_QLX_NOMEM);
+  }
+}
+
+int main(int argc, char const *const *argv)
+{
+  stralloc out = STRALLOC_ZERO;
+  char const *local;
+  int rc;
+  if (argc < 2) strerr_dieusage(QM_EXIT_PERM, USAGE);
+  if (!strcmp(argv[1], "-s")) return serve();
+  local = argv[1];
+  rc = answer(local, strlen(local), &out);
+  if (rc) _exit(rc);
   if (allwrite(1, out.s, out.len) < out.len) _exit(QM_QLX_SYS);
   return 0;
 }

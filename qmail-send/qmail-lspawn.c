@@ -1,9 +1,10 @@
 /* qmail-lspawn: qmail-send's local spawner. Root, in HOME/queue/mess; reads spawner
  * commands on fd 0, runs one qmail-local per recipient as the recipient's account
- * (users/cdb, else qmail-getpw run as qmailp), and writes one reply per command on
+ * (users/cdb, else one long-running qmail-getpw -s as qmailp), and writes one reply per command on
  * fd 1 when the child's report pipe ends and the child has exited. Parses nothing
  * from the network; never runs qmail-local as uid 0. */
 #include <errno.h>
+#include <signal.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdint.h>
@@ -13,11 +14,16 @@
 
 #include <skalibs/allreadwrite.h>
 #include <skalibs/djbunix.h>
+#include <skalibs/iopause.h>
+#include <skalibs/selfpipe.h>
+#include <skalibs/sig.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/strerr.h>
+#include <skalibs/tai.h>
 
 #include "qm_conf.h"
 #include "qm_exit.h"
+#include "qm_getpw.h"
 #include "qm_users.h"
 #include "send_lspawn.h"
 #include "send_proto.h"
@@ -40,81 +46,149 @@ static int drop(uid_t u, gid_t g)
   return 1;
 }
 
-/* In the child: runs qmail-getpw as qmailp and parses its answer into e, or exits
- * with the code for qmail-lspawn's reply. */
-static void lookup_getpw(qm_users_entry *e, stralloc *sa, char const *local)
+/* The account of the command about to fork, looked up in the parent (users/cdb,
+ * else the long-running qmail-getpw) so that no delivery pays for a lookup program
+ * of its own; cur_code is the exit code the child reports instead when it failed. */
+static qm_users_entry cur;
+static stralloc cur_sa = STRALLOC_ZERO;
+static int cur_code;
+
+/* qmail-getpw -s, started at the first lookup that needs it and kept: our ends of
+ * its pipes (close-on-exec, so no delivery inherits them) and what it has said. */
+static int gp_to = -1, gp_from = -1;
+static stralloc gp_in = STRALLOC_ZERO;
+#define GETPW_TIMEOUT_MS 30000   /* a home directory on a dead NFS server must not stall us forever */
+
+static void getpw_stop(void)
 {
-  stralloc ans = STRALLOC_ZERO;
-  int p[2], wstat;
+  if (gp_to >= 0) close(gp_to);
+  if (gp_from >= 0) close(gp_from);
+  gp_to = gp_from = -1;
+  gp_in.len = 0;
+  /* it exits at the end of its input; send_spawner's reaper collects it */
+}
+
+static int getpw_start(void)
+{
+  int to[2], from[2];
   pid_t pid;
-  char buf[1024];
-  if (pipe(p) < 0) _exit(QM_QLX_EXECPW);
+  if (pipecoe(to) < 0) return 0;
+  if (pipecoe(from) < 0) { close(to[0]); close(to[1]); return 0; }
   pid = fork();
-  if (pid < 0) _exit(QM_QLX_EXECPW);
+  if (pid < 0) { close(to[0]); close(to[1]); close(from[0]); close(from[1]); return 0; }
   if (!pid) {
-    char const *argv[3] = { "qmail-getpw", local, 0 };
-    close(p[0]);
-    if (fd_move(1, p[1]) < 0) _exit(QM_EXIT_TEMP);
+    char const *argv[3] = { "qmail-getpw", "-s", 0 };
+    selfpipe_finish();
+    sig_restore(SIGPIPE);
+    if (fd_move(0, to[0]) < 0 || fd_move(1, from[1]) < 0) _exit(QM_EXIT_TEMP);
+    if (uncoe(0) < 0 || uncoe(1) < 0) _exit(QM_EXIT_TEMP);
     if (chdir(QM_HOME) < 0 || !drop(uid_qmailp, gid_nofiles)) _exit(QM_EXIT_TEMP);
     execv(QM_HOME "/bin/qmail-getpw", (char *const *)argv);
     _exit(QM_EXIT_TEMP);
   }
-  close(p[1]);
+  close(to[0]);
+  close(from[1]);
+  gp_to = to[1];
+  gp_from = from[0];
+  gp_in.len = 0;
+  return 1;
+}
+
+/* One question to qmail-getpw: 0 and the answer parsed into cur, or an exit code.
+ * *dead is set when it was gone before it could answer (worth one fresh start). */
+static int getpw_ask(char const *local, size_t len, int *dead)
+{
+  stralloc req = STRALLOC_ZERO;
+  tain deadline;
+  int ok;
+  *dead = 0;
+  if (gp_to < 0 && !getpw_start()) return QM_QLX_EXECPW;
+  ok = qm_getpw_put(&req, local, len);
+  if (!ok) return QM_QLX_NOMEM;
+  ok = allwrite(gp_to, req.s, req.len) == req.len;
+  stralloc_free(&req);
+  if (!ok) { *dead = 1; getpw_stop(); return QM_QLX_EXECPW; }
+  tain_now_g();
+  tain_addsec_g(&deadline, GETPW_TIMEOUT_MS / 1000);
   for (;;) {
-    ssize_t r = fd_read(p[0], buf, sizeof buf);
-    if (r < 0) _exit(QM_QLX_EXECPW);
-    if (!r) break;
-    /* one byte past the limit is enough for the parser to refuse it */
-    if (ans.len <= QM_USERS_RECORD_MAX && !stralloc_catb(&ans, buf, (size_t)r)) _exit(QM_QLX_NOMEM);
+    size_t off, plen;
+    char buf[4096];
+    ssize_t r = qm_getpw_get(gp_in.s, gp_in.len, QM_GETPW_REPLY_MAX, &off, &plen);
+    if (r < 0) { getpw_stop(); return QM_QLX_EXECPW; }
+    if (r > 0) {
+      char const *p = gp_in.s + off;
+      int code = plen ? (unsigned char)p[0] : QM_QLX_EXECPW;
+      if (!code && !qm_users_parse(&cur, &cur_sa, p + 1, plen - 1))
+        code = errno == ENOMEM ? QM_QLX_NOMEM : QM_QLX_USAGE;
+      /* only the codes qmail-getpw documents; anything else is its failure */
+      switch (code) {
+        case 0: case QM_QLX_NFS: case QM_QLX_NOALIAS: case QM_QLX_SYS: case QM_QLX_NOMEM:
+        case QM_QLX_USAGE: break;
+        default: code = QM_QLX_EXECPW;
+      }
+      memmove(gp_in.s, gp_in.s + r, gp_in.len - (size_t)r);
+      gp_in.len -= (size_t)r;
+      return code;
+    }
+    {
+      iopause_fd x = { .fd = gp_from, .events = IOPAUSE_READ, .revents = 0 };
+      int n = iopause_g(&x, 1, &deadline);
+      if (n < 0) { getpw_stop(); return QM_QLX_EXECPW; }
+      if (!n) {
+        strerr_warnw1x("qmail-getpw gave no answer in time: starting a new one");
+        getpw_stop();
+        return QM_QLX_EXECPW;
+      }
+    }
+    r = fd_read(gp_from, buf, sizeof buf);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (r <= 0) { *dead = !gp_in.len; getpw_stop(); return QM_QLX_EXECPW; }
+    if (!stralloc_catb(&gp_in, buf, (size_t)r)) { getpw_stop(); return QM_QLX_NOMEM; }
   }
-  close(p[0]);
-  if (waitpid_nointr(pid, &wstat, 0) != pid) _exit(QM_QLX_EXECPW);
-  if (WIFSIGNALED(wstat)) _exit(QM_QLX_EXECPW);
-  switch (WEXITSTATUS(wstat)) {
-    case 0: break;
-    case QM_QLX_NFS: case QM_QLX_NOALIAS: case QM_QLX_SYS: case QM_QLX_NOMEM:
-      _exit(WEXITSTATUS(wstat));
-    case QM_EXIT_PERM: _exit(QM_QLX_USAGE);
-    default: _exit(QM_QLX_EXECPW);
-  }
-  if (!qm_users_parse(e, sa, ans.s, ans.len)) _exit(errno == ENOMEM ? QM_QLX_NOMEM : QM_QLX_USAGE);
-  stralloc_free(&ans);
+}
+
+static int lookup_getpw(char const *local, size_t len)
+{
+  int dead, code = getpw_ask(local, len, &dead);
+  /* a qmail-getpw that died since the last question (killed, or its binary
+   * replaced and the old one gone) gets one fresh start */
+  if (dead) code = getpw_ask(local, len, &dead);
+  return code;
 }
 
 /* users/cdb first; qmail-getpw only when the database does not exist or has no
  * entry. Any other trouble with the database is temporary: guessing from the
- * password file could deliver to the wrong account. */
-static void lookup(qm_users_entry *e, stralloc *sa, char const *local)
+ * password file could deliver to the wrong account. 0, or the child's exit code. */
+static int lookup(char const *local)
 {
   size_t len = strlen(local);
   int r;
-  if (len > QM_USERS_LOCAL_MAX) { lookup_getpw(e, sa, local); return; }
-  r = qm_users_lookup(QM_HOME "/users/cdb", local, len, sa, e);
-  if (r > 0) return;
-  if (r < 0 && errno != ENOENT) _exit(errno == ENOMEM ? QM_QLX_NOMEM : QM_QLX_CDB);
-  lookup_getpw(e, sa, local);
+  if (len > QM_USERS_LOCAL_MAX) return lookup_getpw(local, len);
+  r = qm_users_lookup(QM_HOME "/users/cdb", local, len, &cur_sa, &cur);
+  if (r > 0) return 0;
+  if (r < 0 && errno != ENOENT) return errno == ENOMEM ? QM_QLX_NOMEM : QM_QLX_CDB;
+  return lookup_getpw(local, len);
 }
 
 /* The child: fd 0 is the message, fds 1 and 2 the report pipe. Never returns. */
 static void child(send_cmd const *c)
 {
-  stralloc sa = STRALLOC_ZERO;
-  qm_users_entry pw;
   char const *argv[11];
   char const *local = c->rcpt, *domain = c->rcpt + strlen(c->rcpt) + 1;   /* split by check */
-  lookup(&pw, &sa, local);
-  if (!pw.uid) _exit(QM_QLX_ROOT);
-  if (!drop(pw.uid, pw.gid)) _exit(QM_QLX_USAGE);
+  if (cur_code) _exit(cur_code);
+  if (!cur.uid) _exit(QM_QLX_ROOT);
+  if (!drop(cur.uid, cur.gid)) _exit(QM_QLX_USAGE);
   if (!getuid() || !geteuid()) _exit(QM_QLX_ROOT);
-  argv[0] = "qmail-local"; argv[1] = "--"; argv[2] = pw.user; argv[3] = pw.home;
-  argv[4] = local; argv[5] = pw.dash; argv[6] = pw.ext; argv[7] = domain;
+  argv[0] = "qmail-local"; argv[1] = "--"; argv[2] = cur.user; argv[3] = cur.home;
+  argv[4] = local; argv[5] = cur.dash; argv[6] = cur.ext; argv[7] = domain;
   argv[8] = c->sender; argv[9] = defaultdelivery; argv[10] = 0;
   execv(QM_HOME "/bin/qmail-local", (char *const *)argv);
   /* a missing or broken binary may be repaired: temporary unless exec said it cannot be */
   _exit(errno == ENOEXEC || errno == EACCES ? QM_QLX_EXECHARD : QM_QLX_EXECSOFT);
 }
 
-/* Splits the recipient at its last '@' (send_cmd_check made sure there is one). */
+/* Splits the recipient at its last '@' (send_cmd_check made sure there is one) and
+ * looks its local part up. */
 static char const *check(send_cmd *c)
 {
   char *at;
@@ -122,6 +196,8 @@ static char const *check(send_cmd *c)
   at = strrchr(c->rcpt, '@');
   *at = 0;
   if (!c->rcpt[0]) return "KMessage to the empty local part discarded.\n";
+  /* the child forks right after this: it finds the account (or the failure) here */
+  cur_code = lookup(c->rcpt);
   return 0;
 }
 

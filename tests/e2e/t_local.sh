@@ -287,6 +287,34 @@ for a in root postmaster nosuchuser-x; do
 done
 run_as "$(sed -n 5p "$QM_SRC/conf-files/conf-users")" "$QM_HOME/bin/qmail-getpw" > /dev/null 2>&1
 [ $? = 100 ] && pass getpw_usage || fail getpw_usage "no argument did not exit 100"
+# -s: the long-running form qmail-lspawn keeps. Several questions on one input give
+# netstrings with the same answers the one-shot form prints (first byte 0), and a
+# change to the passwd database shows in the very next answer (nothing is cached).
+getpws() { printf '%s' "$1" | run_as "$(sed -n 5p "$QM_SRC/conf-files/conf-users")" "$QM_HOME/bin/qmail-getpw" -s; }
+one=$(getpw qmltest)
+want="$(( ${#one} + 1 )):|$one,"
+got=$(getpws '7:qmltest,7:qmltest,' | tr '\0' '|')
+[ "$got" = "$want$want" ] && pass getpw_serve_answers || fail getpw_serve_answers "$got, want $want$want"
+one=$(getpw QMLTEST-Foo-bar)
+got=$(getpws '15:QMLTEST-Foo-bar,' | tr '\0' '|')
+[ "$got" = "$(( ${#one} + 1 )):|$one," ] && [ "$one" = "$U|$uid|$gid|$H|-|Foo-bar|" ] &&
+  pass getpw_serve_ext || fail getpw_serve_ext "$got"
+out=$(getpws '04:abcd,'; echo "rc=$?")
+[ "${out##*rc=}" = 100 ] && pass getpw_serve_malformed || fail getpw_serve_malformed "$out"
+out=$(getpws '5000:'; echo "rc=$?")
+[ "${out##*rc=}" = 100 ] && pass getpw_serve_overlong || fail getpw_serve_overlong "$out"
+# one qmail-getpw -s across a passwd change: the second answer sees the new account
+NEWU=qmlgp$$
+fifo=$INST.getpw.fifo; mkfifo "$fifo"; chmod 0666 "$fifo"
+( run_as "$(sed -n 5p "$QM_SRC/conf-files/conf-users")" "$QM_HOME/bin/qmail-getpw" -s < "$fifo" > "$INST.getpw.out" ) &
+exec 7> "$fifo"
+printf '%s:%s,' ${#NEWU} "$NEWU" >&7; sleep 0.3
+mkdir -p "$INST.home.$NEWU"
+useradd -M -d "$INST.home.$NEWU" -s /usr/sbin/nologin "$NEWU" && INST_USERS="${INST_USERS:-} $NEWU"
+chown "$NEWU" "$INST.home.$NEWU"
+printf '%s:%s,' ${#NEWU} "$NEWU" >&7; exec 7>&-; wait
+tr '\0' '|' < "$INST.getpw.out" | grep -q "^[0-9]*:|$alias_user|.*|$NEWU|,[0-9]*:|$NEWU|$(id -u "$NEWU")|" &&
+  pass getpw_serve_not_cached || fail getpw_serve_not_cached "$(tr '\0' '|' < "$INST.getpw.out")"
 
 # --- alias deliveries -------------------------------------------------------------------------
 auid=$(id -u "$alias_user")

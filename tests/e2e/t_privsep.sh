@@ -51,7 +51,8 @@ want() {
 }
 
 # Wait until everything the check needs is alive at once.
-need="qmail-queue qmail-smtpd qmail-local qmail-send qmail-clean qmail-lspawn qmail-dns tcpserver s6-log"
+# qmail-getpw stays from the first passwd lookup on (qmail-lspawn keeps one running).
+need="qmail-queue qmail-smtpd qmail-local qmail-getpw qmail-send qmail-clean qmail-lspawn qmail-dns tcpserver s6-log"
 for _ in $(seq 1 40); do
   have=$(ours $need | cut -d' ' -f2 | sort -u | tr '\n' ' ')
   missing=
@@ -109,6 +110,28 @@ extra=$(echo "$rootprocs" | tr ' ' '\n' | grep -vxE 's6-svscan|s6-supervise|qmai
 wait "$CLIENT"
 grep -q '^250 ' "$INST.client.out" && pass privsep_inflight_accepted ||
   fail privsep_inflight_accepted "$(cat "$INST.client.out")"
+
+# qmail-lspawn asks one long-running qmail-getpw for every passwd lookup: the same
+# process answers the next deliveries; one killed is replaced at the next lookup and
+# no delivery is lost to it.
+gp=$(ours qmail-getpw | cut -d' ' -f1 | xargs)
+nd=$(find /home/demo/Maildir/new -type f | wc -l)
+for i in 1 2 3; do
+  swaks -S --server 127.0.0.1 --port 2525 --from a@example.net --to demo@localhost ||
+    fail privsep_getpw_setup "swaks could not send"
+done
+for _ in $(seq 1 50); do [ "$(find /home/demo/Maildir/new -type f | wc -l)" -ge $((nd + 3)) ] && break; sleep 0.1; done
+[ -n "$gp" ] && [ "$(ours qmail-getpw | cut -d' ' -f1 | xargs)" = "$gp" ] &&
+  [ "$(find /home/demo/Maildir/new -type f | wc -l)" -ge $((nd + 3)) ] &&
+  pass privsep_getpw_kept || fail privsep_getpw_kept "qmail-getpw [$gp] then [$(ours qmail-getpw | xargs)]"
+kill -9 $gp 2>/dev/null
+sleep 0.2
+swaks -S --server 127.0.0.1 --port 2525 --from a@example.net --to demo@localhost ||
+  fail privsep_getpw_setup "swaks could not send"
+for _ in $(seq 1 50); do [ "$(find /home/demo/Maildir/new -type f | wc -l)" -ge $((nd + 4)) ] && break; sleep 0.1; done
+gp2=$(ours qmail-getpw | cut -d' ' -f1 | xargs)
+[ "$(find /home/demo/Maildir/new -type f | wc -l)" -ge $((nd + 4)) ] && [ -n "$gp2" ] && [ "$gp2" != "$gp" ] &&
+  pass privsep_getpw_restarted || fail privsep_getpw_restarted "qmail-getpw [$gp2], $(tail -n 3 "$TREE_OUT" 2>/dev/null)"
 
 # qmail-queue is the one setuid file in the home; the one setgid file is
 # qmail-checkpw, setgid shadow and nothing more, so it can read password hashes
