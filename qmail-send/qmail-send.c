@@ -277,6 +277,13 @@ static void status(void)
 static void finish_message(uint64_t id);
 static long pend_find(uint64_t id);
 static long sync_find(uint64_t id);
+struct prep_s;
+static struct prep_s *lazy_find(uint64_t id);
+static stralloc *lazy_chan(struct prep_s *pp, int c);
+static void lazy_chan_done(struct prep_s *pp, int c);
+static int lazy_has(struct prep_s const *pp, int c);
+static stralloc const *lazy_info(struct prep_s const *pp);
+static uint64_t lazy_birth(struct prep_s const *pp);
 static void sync_forget(size_t i);
 static void pend_drop(size_t i);
 static void delay_notice(pass *p);
@@ -299,8 +306,9 @@ static void maybe_done(uint64_t id)
   char path[QPATH_MAX];
   struct stat st;
   int c;
+  struct prep_s *lz = lazy_find(id);
   for (c = 0; c < SEND_NCHAN; c++)
-    if (stat(qpath(path, chan_dir[c], id, 1), &st) == 0 || errno != ENOENT) return;
+    if (lz ? lazy_has(lz, c) : stat(qpath(path, chan_dir[c], id, 1), &st) == 0 || errno != ENOENT) return;
   finish_message(id);
 }
 
@@ -354,6 +362,8 @@ static void pass_complete(int c, unsigned int pi)
   /* the failures of this pass go out now, not when the last co-recipient is done */
   bounce_now(p->id);
   if (!p->undone) {
+    struct prep_s *lz = lazy_find(p->id);
+    if (lz) { lazy_chan_done(lz, c); maybe_done(p->id); return; }
     if (unlink(qpath(path, chan_dir[c], p->id, 1)) < 0 && errno != ENOENT)
       log3("warning: unable to unlink ", path, "; will try again later");
     else maybe_done(p->id);
@@ -369,8 +379,10 @@ static void pass_complete(int c, unsigned int pi)
 static int read_sender(stralloc *sa, uint64_t id)
 {
   char path[QPATH_MAX];
+  struct prep_s *lz = lazy_find(id);
   sa->len = 0;
-  if (openreadfileclose(qpath(path, "info", id, 1), sa, 4 + SEND_TODO_FIELD_MAX) <= 0) return 0;
+  if (lz) { if (!stralloc_copy(sa, lazy_info(lz))) return 0; }
+  else if (openreadfileclose(qpath(path, "info", id, 1), sa, 4 + SEND_TODO_FIELD_MAX) <= 0) return 0;
   if (sa->len < 2 || sa->s[0] != 'F' || sa->s[sa->len - 1]) return 0;
   memmove(sa->s, sa->s + 1, sa->len - 2);
   sa->len -= 2;
@@ -386,8 +398,21 @@ static int pass_open(int c, send_job const *j)
   pass *p = 0;
   struct stat st;
   int fd;
+  struct prep_s *lz;
   for (pi = 0; pi <= QM_SPAWN; pi++) if (!ch[c].p[pi].used) { p = &ch[c].p[pi]; break; }
   if (!p) { job_push(c, j->id, j->birth, j->due); return -1; }
+  lz = lazy_find(j->id);
+  if (lz) {
+    /* not on disk yet (see prep): the pass reads and marks the copy in memory */
+    if (!lazy_has(lz, c)) return 0;
+    if (!stralloc_copy(&p->file, lazy_chan(lz, c)) || !read_sender(&p->sender, j->id)) {
+      log1("alert: out of memory, will try later\n");
+      job_push(c, j->id, j->birth, now() + TODO_RETRY);
+      return 0;
+    }
+    fd = -1;
+    goto opened;
+  }
   fd = open(qpath(path, chan_dir[c], j->id, 1), O_RDWR | O_CLOEXEC);
   if (fd < 0) {
     if (errno != ENOENT) {
@@ -404,6 +429,7 @@ static int pass_open(int c, send_job const *j)
     job_push(c, j->id, j->birth, now() + TODO_RETRY);
     return 0;
   }
+ opened:
   p->used = 1;
   p->fd = fd;
   p->id = j->id;
@@ -420,7 +446,12 @@ static int pass_open(int c, send_job const *j)
 
 static void mark_done(int c, pass *p, size_t rec)
 {
-  if (pwrite(p->fd, "D", 1, (off_t)rec) != 1) {
+  if (p->fd < 0) {
+    struct prep_s *lz = lazy_find(p->id);
+    stralloc *f = lz ? lazy_chan(lz, c) : 0;
+    if (f && rec < f->len) { f->s[rec] = 'D'; return; }
+  } else if (pwrite(p->fd, "D", 1, (off_t)rec) == 1) return;
+  {
     char path[QPATH_MAX];
     log3("warning: trouble marking ", qpath(path, chan_dir[c], p->id, 1),
          "; message will be delivered twice!");
@@ -809,7 +840,11 @@ static int inject_bounce(uint64_t id, stralloc const *blocks, int delay)
   d.to = to.s;
   d.sender = sender.s;
   d.now = (time_t)t;
-  d.arrival = stat(qpath(path, "info", id, 1), &ib) == 0 ? ib.st_mtime : (time_t)t;
+  {
+    struct prep_s *lz = lazy_find(id);
+    d.arrival = lz ? (time_t)lazy_birth(lz)
+              : stat(qpath(path, "info", id, 1), &ib) == 0 ? ib.st_mtime : (time_t)t;
+  }
   d.retry_until = delay ? d.arrival + (time_t)cf.lifetime : 0;
   d.id = id;
   d.salt = ((uint64_t)getpid() << 32) ^ ++dcount;
@@ -1002,13 +1037,23 @@ static void todo_scan(void)
   closedir(d);
 }
 
+/* A preprocessed todo entry. An ordinary one is first kept in memory only (lazy):
+ * its info/, local/ and remote/ files are written when its fsyncs are due
+ * (lazy_write, from sync_start), and most messages are delivered before then, so
+ * they never cost those three file creations and removals at all. Until the files
+ * are durable todo/N stays, exactly as for written ones, so a crash loses nothing. */
 typedef struct prep_s {
   uint64_t id, birth;
   int fd[3];                  /* info, local, remote */
   int has[SEND_NCHAN];
+  int lazy;                   /* data[] holds the files' bytes; nothing on disk yet */
+  stralloc data[3];           /* info, local, remote while lazy (D marks included) */
 } prep;
 
-/* Writes info/, local/, remote/ for one todo entry, without fsync yet. */
+#define LAZY_MAX 65536        /* bytes of one entry's three files kept in memory at most */
+
+/* Writes info/, local/, remote/ for one todo entry, without fsync yet, or keeps
+ * their bytes in pp->data (pp->lazy) when they are small. */
 static int prep_one(prep *pp, stralloc *env, stralloc *buf[SEND_NCHAN], stralloc *addr)
 {
   char path[QPATH_MAX], qp[SEND_TODO_NUM_MAX + 1] = "", uid[SEND_TODO_NUM_MAX + 1] = "";
@@ -1022,6 +1067,9 @@ static int prep_one(prep *pp, stralloc *env, stralloc *buf[SEND_NCHAN], stralloc
   uint64_t id = pp->id;
   pp->fd[0] = pp->fd[1] = pp->fd[2] = -1;
   pp->has[0] = pp->has[1] = 0;
+  pp->lazy = 0;
+  /* the slot may hold a stale copy of an entry moved elsewhere: never free it */
+  for (i = 0; i < 3; i++) pp->data[i] = stralloc_zero;
   env->len = 0;
   if (openreadfileclose(qpath(path, "todo", id, 0), env, 64UL << 20) <= 0) {
     if (errno == ENOENT) return 0;   /* cleaned up meanwhile */
@@ -1059,6 +1107,20 @@ static int prep_one(prep *pp, stralloc *env, stralloc *buf[SEND_NCHAN], stralloc
     return -1;
   }
   for (i = 0; i < 3; i++) unlink(qpath(path, dirs[i], id, 1));
+  if (info.len + buf[0]->len + buf[1]->len <= LAZY_MAX) {
+    send_log_new(&logsa, id);
+    send_log_info(&logsa, id, (uint64_t)st.st_size, info.s + 1, info.len - 2, qp, uid);
+    logflush();
+    if (!stralloc_copy(&pp->data[0], &info)) goto nomem;
+    for (c = 0; c < SEND_NCHAN; c++)
+      if (buf[c]->len) {
+        if (!stralloc_copy(&pp->data[1 + c], buf[c])) goto nomem;
+        pp->has[c] = 1;
+      }
+    pp->lazy = 1;
+    free(t); stralloc_free(&info);
+    return 1;
+  }
   fd = open(qpath(path, "info", id, 1), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) { log3("warning: unable to create ", path, "; will try again later"); goto fail; }
   pp->fd[0] = fd;
@@ -1083,8 +1145,18 @@ static int prep_one(prep *pp, stralloc *env, stralloc *buf[SEND_NCHAN], stralloc
   log1("alert: out of memory, sleeping...\n");
  fail:
   for (i = 0; i < 3; i++) if (pp->fd[i] >= 0) { close(pp->fd[i]); pp->fd[i] = -1; }
+  for (i = 0; i < 3; i++) stralloc_free(&pp->data[i]);
+  pp->has[0] = pp->has[1] = 0;
+  pp->lazy = 0;
   free(t); stralloc_free(&info);
   return -1;
+}
+
+static void lazy_free(prep *pp)
+{
+  size_t k;
+  for (k = 0; k < 3; k++) stralloc_free(&pp->data[k]);
+  pp->lazy = 0;
 }
 
 /* Preprocessed entries whose info/, local/, remote/ files are written but not yet
@@ -1130,6 +1202,56 @@ static void prep_close(prep *pp)
 {
   size_t k;
   for (k = 0; k < 3; k++) if (pp->fd[k] >= 0) { close(pp->fd[k]); pp->fd[k] = -1; }
+  lazy_free(pp);
+}
+
+static struct prep_s *lazy_find(uint64_t id)
+{
+  long i = pend_find(id);
+  return i >= 0 && pend[i].lazy ? &pend[i] : 0;
+}
+
+static stralloc *lazy_chan(struct prep_s *pp, int c) { return &pp->data[1 + c]; }
+static int lazy_has(struct prep_s const *pp, int c) { return pp->has[c]; }
+static stralloc const *lazy_info(struct prep_s const *pp) { return &pp->data[0]; }
+static uint64_t lazy_birth(struct prep_s const *pp) { return pp->birth; }
+
+/* A channel of a lazy entry has no work left: as if its file were removed. */
+static void lazy_chan_done(struct prep_s *pp, int c)
+{
+  pp->has[c] = 0;
+  stralloc_free(&pp->data[1 + c]);
+}
+
+/* Puts a lazy entry's files on disk, D marks included, and points the open passes
+ * of its message at them. 1 done (pp is then an ordinary entry awaiting its
+ * fsyncs), 0 failed (nothing of it left on disk; it stays lazy for a later try). */
+static int lazy_write(prep *pp)
+{
+  char path[QPATH_MAX];
+  char const *dirs[3] = { "info", "local", "remote" };
+  int k, c;
+  unsigned int i;
+  for (k = 0; k < 3; k++) {
+    stralloc const *d = &pp->data[k];
+    if (k && !pp->has[k - 1]) continue;
+    pp->fd[k] = open(qpath(path, dirs[k], pp->id, 1), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (pp->fd[k] < 0 || allwrite(pp->fd[k], d->s, d->len) != d->len) {
+      log3("warning: trouble writing to ", path, "; will try again later");
+      for (k = 0; k < 3; k++)
+        if (pp->fd[k] >= 0) { close(pp->fd[k]); pp->fd[k] = -1; unlink(qpath(path, dirs[k], pp->id, 1)); }
+      return 0;
+    }
+  }
+  for (c = 0; c < SEND_NCHAN; c++)
+    for (i = 0; i <= QM_SPAWN; i++) {
+      pass *p = &ch[c].p[i];
+      if (!p->used || p->id != pp->id || p->fd >= 0) continue;
+      p->fd = open(qpath(path, chan_dir[c], pp->id, 1), O_RDWR | O_CLOEXEC);
+      if (p->fd < 0) log3("warning: unable to open ", path, "; a delivery may be repeated");
+    }
+  lazy_free(pp);
+  return 1;
 }
 
 /* An entry of the syncer's whose message ended: while the syncer runs it is only
@@ -1233,7 +1355,19 @@ static void sync_start(int now)
 {
   if (sync_busy || clean_dead) return;
   /* entries kept from a failed round are never marked gone: see finish_message */
-  while (npend && nsync < SYNC_MAX) { sync_gone[nsync] = 0; syncing[nsync++] = pend[--npend]; }
+  {
+    static prep failed[TODO_BATCH];
+    size_t nfailed = 0, k;
+    while (npend && nsync < SYNC_MAX) {
+      prep *pp = &pend[--npend];
+      if (pp->lazy && !lazy_write(pp)) { failed[nfailed++] = *pp; continue; }
+      sync_gone[nsync] = 0;
+      syncing[nsync++] = *pp;
+    }
+    /* what could not be written stays lazy in pend for a later round */
+    for (k = 0; k < nfailed; k++) pend[npend++] = failed[k];
+    if (nfailed) pend_retry_later();
+  }
   if (!nsync) return;
   if (!now && sync_pipe[0] >= 0 && !pthread_create(&sync_thread, 0, &sync_main, 0)) {
     sync_busy = 1;
@@ -1262,7 +1396,7 @@ static void todo_batch(void)
     r = prep_one(pp, &env, bufs, &addr);
     if (r < 0) todo_failed(pp->id);
     if (r <= 0) continue;
-    pp->birth = fstat(pp->fd[0], &st) == 0 ? (uint64_t)st.st_mtime : t;
+    pp->birth = !pp->lazy && fstat(pp->fd[0], &st) == 0 ? (uint64_t)st.st_mtime : t;
     if (!npend) {
       tain d;
       tain_now_g();
