@@ -17,3 +17,4 @@ test_sendmail_args_SRCS := tests/unit/test_sendmail_args.c qmail-inject/sendmail
 FUZZ += fuzz_inject_alist
 fuzz_inject_alist_SRCS := tests/fuzz/fuzz_inject_alist.c qmail-inject/inject_lex.c \
   qmail-inject/inject_addr.c qmail-inject/inject_alist.c
+qmail-inject_STATIC := 1

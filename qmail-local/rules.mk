@@ -27,3 +27,4 @@ FUZZ += fuzz_local_dotqmail fuzz_newu_assign fuzz_local_header
 fuzz_local_dotqmail_SRCS := tests/fuzz/fuzz_local_dotqmail.c qmail-local/local_dotqmail.c
 fuzz_newu_assign_SRCS := tests/fuzz/fuzz_newu_assign.c qmail-local/newu_assign.c
 fuzz_local_header_SRCS := tests/fuzz/fuzz_local_header.c qmail-local/local_header.c
+qmail-local_STATIC := 1

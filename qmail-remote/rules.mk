@@ -46,3 +46,4 @@ test_remote_conn_SRCS := tests/unit/test_remote_conn.c qmail-remote/remote_conn.
 
 FUZZ += fuzz_remote_conn
 fuzz_remote_conn_SRCS := tests/fuzz/fuzz_remote_conn.c qmail-remote/remote_conn.c
+qmail-remote_STATIC := 1

@@ -23,3 +23,4 @@ FUZZ += fuzz_smtpd_auth
 fuzz_smtpd_auth_SRCS := tests/fuzz/fuzz_smtpd_auth.c qmail-smtpd/smtpd_auth.c
 UNITS += test_smtpd_sender
 test_smtpd_sender_SRCS := tests/unit/test_smtpd_sender.c qmail-smtpd/smtpd_sender.c
+qmail-smtpd_STATIC := 1

@@ -28,6 +28,15 @@ if [ -p "$QM_HOME/queue/lock/trigger" ]; then expect layout_trigger queue/lock/t
 else fail layout_trigger "queue/lock/trigger is not a FIFO"; fi
 n=$(ls "$QM_HOME/queue/mess" | wc -l)
 [ "$n" = "$split" ] && pass layout_split_count || fail layout_split_count "$n mess subdirectories, want $split"
+# The programs started per connection or per message carry no dynamic loader
+# (static-pie: the C library and skalibs linked in, addresses still randomized).
+dyn=
+for b in qmail-smtpd qmail-local qmail-remote qmail-inject qmail-tlsc; do
+  [ -f "$QM_HOME/bin/$b" ] || continue
+  readelf -lW "$QM_HOME/bin/$b" | grep -q 'Requesting program interpreter' && dyn="$dyn $b"
+  readelf -hW "$QM_HOME/bin/$b" | grep -q 'Type:.*DYN' || dyn="$dyn $b(not-pie)"
+done
+[ -z "$dyn" ] && pass layout_static_per_message || fail layout_static_per_message "dynamic:$dyn"
 # On ext2/3/4 the queue and each split parent carry the Orlov top-directory hint
 # (chattr +T), so the hot queue directories land in block groups of their own.
 if [ "$(stat -f -c %T "$QM_HOME/queue")" = ext2/ext3 ] && command -v lsattr > /dev/null; then
