@@ -15,6 +15,9 @@
 # usage: bench/remote.sh [-n messages] [-r rounds] [-k]
 #   -n  messages per measurement with 1 recipient (default 400; a quarter with 10)
 #   -r  rounds (default 3)      -k  keep the scratch directory
+# CONCS and RCPTS in the environment narrow the grid (defaults "20 100" and "1 10"),
+# e.g. CONCS=20 RCPTS=1 for one setting; with -k the scratch keeps that setting's
+# qmail-send log (TAI64N stamps of every delivery's start and end).
 set -u
 PROG=remote
 die() { echo "$PROG: fatal: $*" >&2; exit 111; }
@@ -26,8 +29,8 @@ SENDER=bench@example.org
 SINK=192.0.2.25          # the sink's host, a namespace of the bench's own
 HERE=192.0.2.1           # this side of the veth pair
 SINKNS=qmbench-sink
-CONCS="20 100"
-RCPTS="1 10"
+CONCS=${CONCS:-"20 100"}
+RCPTS=${RCPTS:-"1 10"}
 RUN_TIMEOUT=300          # seconds one fill or drain may take at most
 
 # --- the part that runs inside the private namespaces ------------------------------
