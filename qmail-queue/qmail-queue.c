@@ -163,6 +163,31 @@ static int writeall(int fd, char const *s, size_t len)
   return 1;
 }
 
+/* An unnamed file (O_TMPFILE) in mess/<pid mod split>, or -1. Its inode is taken
+ * from that directory's block group: with the split directories spread over the
+ * disk (install's chattr +T), a busy queue's new inodes are spread too, instead of
+ * all coming from pid/'s group (on an ext4 without a journal each allocation walks
+ * past every recently freed inode of its group). -1 when the kernel or the
+ * filesystem has no O_TMPFILE; then pid/ serves as before. A full disk is fatal. */
+static int create_unnamed(unsigned long pid)
+{
+  char dir[QM_QUEUE_PATH_MAX];
+  int fd;
+  qm_queue_path_splitdir(dir, "mess", pid);
+  fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+  if (fd < 0 && (errno == ENOSPC || errno == EDQUOT)) die_step(QQ_EXIT_PID);
+  return fd;
+}
+
+/* Names the unnamed file fd as path, through /proc/self/fd (linkat by descriptor
+ * alone needs a privilege qmail-queue does not have). 0 done; -1 with errno. */
+static int name_unnamed(int fd, char const *path)
+{
+  char proc[40] = "/proc/self/fd/";
+  proc[14 + ulong_fmt(proc + 14, (unsigned long)fd)] = 0;
+  return linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+}
+
 /* Creates pid/<pid>.<time>.<seq> exclusively; its inode number becomes the id. */
 static int create_pidfile(unsigned long pid, unsigned long now)
 {
@@ -189,9 +214,19 @@ static int create_pidfile(unsigned long pid, unsigned long now)
 
 /* intd/N is ours alone: only the holder of mess/S/N, whose inode is N, uses the
  * name, so one found there is debris of a killed writer and is replaced. */
-static int create_intd(void)
+static int create_intd(unsigned long pid)
 {
-  int fd;
+  int fd = create_unnamed(pid);
+  if (fd >= 0) {
+    have_intd = 1;
+    if (!name_unnamed(fd, intdpath)) return fd;
+    if (errno == EEXIST && (unlink(intdpath) == 0 || errno == ENOENT) && !name_unnamed(fd, intdpath))
+      return fd;
+    have_intd = 0;
+    /* no /proc to name it by: the named way below */
+    if (errno != ENOENT) die_step(QQ_EXIT_INTD);
+    close(fd);
+  }
   have_intd = 1;
   fd = open(intdpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0 && errno == EEXIST) {
@@ -203,6 +238,20 @@ static int create_intd(void)
     die_step(QQ_EXIT_INTD);
   }
   return fd;
+}
+
+/* The message file's inode number is the id: every name follows from it. */
+static void take_id(int fd, char *messdir, char *todopath)
+{
+  struct stat st;
+  unsigned long id;
+  if (fstat(fd, &st) < 0) die(QQ_EXIT_PID);
+  id = (unsigned long)st.st_ino;
+  messid = id;
+  qm_queue_mess(messpath, id);
+  qm_queue_path_splitdir(messdir, "mess", id);
+  qm_queue_intd(intdpath, id);
+  qm_queue_todo(todopath, id);
 }
 
 /* The envelope header of intd/N: u<uid>\0p<pid>\0, the rest is the caller's records. */
@@ -226,9 +275,7 @@ int main(void)
   char todopath[QM_QUEUE_PATH_MAX];
   char messdir[QM_QUEUE_PATH_MAX];
   struct passwd *pw;
-  struct stat st;
   queue_env env;
-  unsigned long id;
   size_t have, used;
   ssize_t r;
   int messfd, intdfd = -1, rc;
@@ -247,19 +294,25 @@ int main(void)
   if (!pw && errno == ENOMEM) _exit(QQ_EXIT_NOMEM);
   have = queue_received(buf, pid, queue_received_who(pw ? pw->pw_name : 0), uid, now);
 
-  messfd = create_pidfile(pid, (unsigned long)now);
-  if (fstat(messfd, &st) < 0) die(QQ_EXIT_PID);
-  id = (unsigned long)st.st_ino;
-  messid = id;
-  qm_queue_mess(messpath, id);
-  qm_queue_path_splitdir(messdir, "mess", id);
-  qm_queue_intd(intdpath, id);
-  qm_queue_todo(todopath, id);
+  messfd = create_unnamed(pid);
+  if (messfd < 0) messfd = create_pidfile(pid, (unsigned long)now);
+  take_id(messfd, messdir, todopath);
 
   have_mess = 1;
-  if (link(pidpath, messpath) < 0) die_step(QQ_EXIT_MESS);
-  if (unlink(pidpath) < 0) die(QQ_EXIT_PID);
-  have_pid = 0;
+  if (!have_pid && name_unnamed(messfd, messpath) < 0) {
+    have_mess = 0;
+    if (errno != ENOENT) die_step(QQ_EXIT_MESS);
+    /* no /proc: start again the named way (a new inode, so a new id) */
+    close(messfd);
+    messfd = create_pidfile(pid, (unsigned long)now);
+    take_id(messfd, messdir, todopath);
+    have_mess = 1;
+  }
+  if (have_pid) {
+    if (link(pidpath, messpath) < 0) die_step(QQ_EXIT_MESS);
+    if (unlink(pidpath) < 0) die(QQ_EXIT_PID);
+    have_pid = 0;
+  }
 
   /* The message: the Received line is already at the front of buf. */
   for (;;) {
@@ -283,7 +336,7 @@ int main(void)
     have += used;
     if (rc > 0) have--;           /* the final NUL is not stored */
     if (rc > 0 || have == sizeof buf) {
-      if (intdfd < 0) intdfd = create_intd();
+      if (intdfd < 0) intdfd = create_intd(pid);
       if (!writeall(intdfd, buf, have)) die(QQ_EXIT_WRITE);
       have = 0;
     }

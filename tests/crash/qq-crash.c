@@ -34,6 +34,9 @@
 #include <sys/syscall.h>
 #include <sys/user.h>
 
+#ifndef O_TMPFILE
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#endif
 #define MAXEV 4096
 #define PATHMAX 256
 #define MAXFD 64
@@ -111,7 +114,11 @@ static int mutating(pid_t pid, struct user_regs_struct const *r, struct event *e
     if (r->orig_rax == SYS_open) { peekstr(pid, r->rdi, p, sizeof p); flags = r->rsi; }
     else { peekstr(pid, r->rsi, p, sizeof p); flags = r->rdx; }
     e->kind = EV_OPEN;
-    snprintf(e->what, PATHMAX, "%s", p);
+    /* an unnamed file gets a name of its own until a link names it (below) */
+    if ((flags & O_TMPFILE) == O_TMPFILE) {
+      static unsigned long unnamed;
+      snprintf(e->what, PATHMAX, "%.200s (unnamed %lu)", p, ++unnamed);
+    } else snprintf(e->what, PATHMAX, "%s", p);
     return (flags & (O_CREAT | O_WRONLY | O_RDWR | O_TRUNC)) != 0;
   case SYS_creat: case SYS_truncate: case SYS_ftruncate: case SYS_mkdir: case SYS_mkdirat:
   case SYS_rmdir: case SYS_chmod: case SYS_fchmod: case SYS_fchmodat: case SYS_chown:
@@ -228,6 +235,19 @@ static int run(char const *prog, char const *msg, char const *env, uid_t uid, gi
         if (pending.kind == EV_OPEN) {
           if (r.rax < MAXFD) snprintf(fdpath[r.rax], PATHMAX, "%s", pending.what);
           add(EV_OPEN, pending.what, 0);
+        } else if (pending.kind == EV_LINK && !strncmp(pending.from, "/proc/self/fd/", 14)) {
+          /* an unnamed file named through /proc: from now on, and for everything
+           * done to it before, it is the file at the new name */
+          unsigned long k = strtoul(pending.from + 14, 0, 10);
+          size_t i;
+          if (k < MAXFD && fdpath[k][0]) {
+            for (i = 0; i < nev; i++)
+              if ((ev[i].kind == EV_WRITE || ev[i].kind == EV_FSYNC || ev[i].kind == EV_OPEN)
+                  && !strcmp(ev[i].what, fdpath[k]))
+                snprintf(ev[i].what, PATHMAX, "%s", pending.what);
+            snprintf(fdpath[k], PATHMAX, "%s", pending.what);
+          }
+          add(EV_LINK, pending.what, pending.what);
         } else if (pending.kind != EV_OTHER) {
           add(pending.kind, pending.what, pending.from);
         }

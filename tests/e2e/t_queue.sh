@@ -132,7 +132,21 @@ missing() { # dir code
   expect_eq "exit_$2_no_$1_clean" "$(debris)" 0
 }
 clear_queue
-missing pid 63
+# pid/ is only the fallback for a filesystem without unnamed files (O_TMPFILE): the
+# message is queued without it. With the split directories gone too, nothing can
+# be created: 63.
+mv "$q/pid" "$q/pid.away"
+run_as nobody "$qq" < "$w/msg" 1< "$w/env"
+expect_eq exit_0_no_pid "$?" 0
+mv "$q/pid.away" "$q/pid"
+expect_eq exit_0_no_pid_queued "$(ls "$q/todo" | wc -l)" 1
+clear_queue
+mv "$q/pid" "$q/pid.away" && mv "$q/mess" "$q/mess.away" && mkdir "$q/mess" && chown qmailq:qmail "$q/mess"
+run_as nobody "$qq" < "$w/msg" 1< "$w/env"
+rc=$?
+rmdir "$q/mess" && mv "$q/mess.away" "$q/mess" && mv "$q/pid.away" "$q/pid"
+expect_eq exit_63_no_pid "$rc" 63
+expect_eq exit_63_no_pid_clean "$(debris)" 0
 missing intd 65
 missing todo 66
 # mess/S for every S
