@@ -32,6 +32,20 @@ crash crash_every_step 0 "$w/env"
 crash crash_sigterm_every_step 0 "$w/env" -s 15
 crash crash_sigalrm_every_step 0 "$w/env" -s 14 -e 52
 
+# Without /proc, qmail-queue cannot name its unnamed files and falls back to pid/:
+# the same promise, step by step, on that path (its trace must show pid/).
+noproc() { unshare -m sh -c 'mount -t tmpfs none /proc && exec "$@"' noproc "$@"; }
+out=$(noproc "$h" -v -u "$nobody" -g "$nogroup" -x 0 "$QM_HOME/bin/qmail-queue" "$QM_HOME/queue" "$w/msg" "$w/env" 2>&1)
+rc=$?
+case $rc in
+0) if echo "$out" | grep -q ' pid/'; then pass crash_no_proc_every_step
+   else fail crash_no_proc_every_step "the trace never touched pid/"; fi ;;
+77) skip crash_no_proc_every_step "$(echo "$out" | tail -n 1)" ;;
+*) fail crash_no_proc_every_step "$(echo "$out" | grep -v '^  #' | tail -n 3)" ;;
+esac
+out=$(noproc "$h" -u "$nobody" -g "$nogroup" -x 0 -s 15 "$QM_HOME/bin/qmail-queue" "$QM_HOME/queue" "$w/msg" "$w/env" 2>&1)
+case $? in 0) pass crash_no_proc_sigterm ;; 77) skip crash_no_proc_sigterm "$out" ;; *) fail crash_no_proc_sigterm "$out" ;; esac
+
 # the failing paths clean up after themselves, and kills on the way leave no todo/
 printf 'Fs@x\0Xbad\0\0' > "$w/env91"
 crash crash_bad_envelope 91 "$w/env91"
