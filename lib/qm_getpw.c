@@ -1,20 +1,10 @@
-/* Netstrings (length, colon, bytes, comma) with a limit checked on the digits before
- * anything is read or allocated: see qm_getpw.h. */
+/* Reading netstrings (length, colon, bytes, comma) with a limit checked on the digits
+ * before anything is read or allocated: see qm_getpw.h. */
 #include <stddef.h>
 #include <sys/types.h>
 
-#include <skalibs/stralloc.h>
-#include <skalibs/types.h>
 
 #include "qm_getpw.h"
-
-int qm_getpw_put(stralloc *out, char const *s, size_t len)
-{
-  char num[SIZE_FMT];
-  size_t n = size_fmt(num, len);
-  return stralloc_catb(out, num, n) && stralloc_catb(out, ":", 1)
-         && stralloc_catb(out, s, len) && stralloc_catb(out, ",", 1);
-}
 
 ssize_t qm_getpw_get(char const *buf, size_t len, size_t max, size_t *off, size_t *plen)
 {

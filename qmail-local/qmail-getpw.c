@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <skalibs/allreadwrite.h>
+#include <skalibs/netstring.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/strerr.h>
 #include <skalibs/types.h>
@@ -147,7 +148,7 @@ static int serve(void)
       rep.len = 0;
       if (!stralloc_catb(&rep, &code, 1) || (!rc && !stralloc_catb(&rep, ans.s, ans.len))) _exit(QM_QLX_NOMEM);
       ans.len = 0;
-      if (!qm_getpw_put(&ans, rep.s, rep.len)) _exit(QM_QLX_NOMEM);
+      if (!netstring_appendb(&ans, rep.s, rep.len)) _exit(QM_QLX_NOMEM);
       if (allwrite(1, ans.s, ans.len) < ans.len) strerr_diefu1sys(QM_EXIT_TEMP, "write the answer");
       continue;
     }

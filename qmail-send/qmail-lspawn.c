@@ -3,6 +3,8 @@
  * (users/cdb, else one long-running qmail-getpw -s as qmailp), and writes one reply per command on
  * fd 1 when the child's report pipe ends and the child has exited. Parses nothing
  * from the network; never runs qmail-local as uid 0. */
+/* close_range(2) */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <grp.h>
@@ -15,6 +17,7 @@
 #include <skalibs/allreadwrite.h>
 #include <skalibs/djbunix.h>
 #include <skalibs/iopause.h>
+#include <skalibs/netstring.h>
 #include <skalibs/selfpipe.h>
 #include <skalibs/sig.h>
 #include <skalibs/stralloc.h>
@@ -57,7 +60,7 @@ static int cur_code;
  * its pipes (close-on-exec, so no delivery inherits them) and what it has said. */
 static int gp_to = -1, gp_from = -1;
 static stralloc gp_in = STRALLOC_ZERO;
-#define GETPW_TIMEOUT_MS 30000   /* a home directory on a dead NFS server must not stall us forever */
+#define GETPW_TIMEOUT 30   /* seconds: a home directory on a dead NFS server must not stall us forever */
 
 static void getpw_stop(void)
 {
@@ -82,6 +85,13 @@ static int getpw_start(void)
     sig_restore(SIGPIPE);
     if (fd_move(0, to[0]) < 0 || fd_move(1, from[1]) < 0) _exit(QM_EXIT_TEMP);
     if (uncoe(0) < 0 || uncoe(1) < 0) _exit(QM_EXIT_TEMP);
+    /* nothing of the spawner's but the log on fd 2: it starts us right before a
+     * fork, when a delivery's report pipe is open, and a copy of that pipe kept
+     * here would keep the delivery from ever ending */
+    if (close_range(3, ~0U, 0) < 0) {
+      long fd, max = sysconf(_SC_OPEN_MAX);
+      for (fd = 3; fd < max; fd++) close((int)fd);
+    }
     if (chdir(QM_HOME) < 0 || !drop(uid_qmailp, gid_nofiles)) _exit(QM_EXIT_TEMP);
     execv(QM_HOME "/bin/qmail-getpw", (char *const *)argv);
     _exit(QM_EXIT_TEMP);
@@ -103,13 +113,13 @@ static int getpw_ask(char const *local, size_t len, int *dead)
   int ok;
   *dead = 0;
   if (gp_to < 0 && !getpw_start()) return QM_QLX_EXECPW;
-  ok = qm_getpw_put(&req, local, len);
-  if (!ok) return QM_QLX_NOMEM;
+  ok = netstring_appendb(&req, local, len);
+  if (!ok) { stralloc_free(&req); return QM_QLX_NOMEM; }
   ok = allwrite(gp_to, req.s, req.len) == req.len;
   stralloc_free(&req);
   if (!ok) { *dead = 1; getpw_stop(); return QM_QLX_EXECPW; }
   tain_now_g();
-  tain_addsec_g(&deadline, GETPW_TIMEOUT_MS / 1000);
+  tain_addsec_g(&deadline, GETPW_TIMEOUT);
   for (;;) {
     size_t off, plen;
     char buf[4096];
@@ -187,8 +197,7 @@ static void child(send_cmd const *c)
   _exit(errno == ENOEXEC || errno == EACCES ? QM_QLX_EXECHARD : QM_QLX_EXECSOFT);
 }
 
-/* Splits the recipient at its last '@' (send_cmd_check made sure there is one) and
- * looks its local part up. */
+/* Splits the recipient at its last '@' (send_cmd_check made sure there is one). */
 static char const *check(send_cmd *c)
 {
   char *at;
@@ -196,9 +205,15 @@ static char const *check(send_cmd *c)
   at = strrchr(c->rcpt, '@');
   *at = 0;
   if (!c->rcpt[0]) return "KMessage to the empty local part discarded.\n";
-  /* the child forks right after this: it finds the account (or the failure) here */
-  cur_code = lookup(c->rcpt);
   return 0;
+}
+
+/* Right before the fork, in the parent: the account the child will deliver as (or the
+ * failure it will report), for the local part check left in c->rcpt. */
+static void prep(unsigned int s, send_cmd const *c)
+{
+  (void)s;
+  cur_code = lookup(c->rcpt);
 }
 
 static int report(stralloc *texts, unsigned int nrcpt, int sig, int code, char const *out, size_t len)
@@ -227,6 +242,7 @@ static void resolve(void)
 int main(int argc, char const *const *argv)
 {
   send_spawner sp;
+  send_spawner_hooks hk = { &prep, 0, 0, 0 };
   if (argc < 2 || !argv[1][0]) strerr_dieusage(QM_EXIT_PERM, USAGE);
   defaultdelivery = argv[1];
   resolve();
@@ -239,5 +255,5 @@ int main(int argc, char const *const *argv)
   sp.keep = SEND_LSPAWN_OUT_MAX + 1;   /* one byte past the limit tells the report it was cut */
   sp.childfail = QM_QLX_USAGE;
   sp.keeperr = 0;
-  return send_spawner_run(&sp);
+  return send_spawner_run_hooks(&sp, &hk);
 }

@@ -32,7 +32,8 @@ typedef struct send_spawner_s {
 } send_spawner;
 
 /* Optional work of the caller's around each child and between events (qmail-rspawn
- * keeps idle connections with them; qmail-lspawn has none). Any may be 0. */
+ * keeps idle connections with them; qmail-lspawn looks up the account in prep).
+ * Any may be 0. */
 typedef struct send_spawner_hooks_s {
   /* In the parent, right before slot s forks for command c: what the child will
    * need (sp->child then runs in the new process). */
