@@ -277,13 +277,25 @@ static void status(void)
 static void finish_message(uint64_t id);
 static long pend_find(uint64_t id);
 static long sync_find(uint64_t id);
-struct prep_s;
-static struct prep_s *lazy_find(uint64_t id);
-static stralloc *lazy_chan(struct prep_s *pp, int c);
-static void lazy_chan_done(struct prep_s *pp, int c);
-static int lazy_has(struct prep_s const *pp, int c);
-static stralloc const *lazy_info(struct prep_s const *pp);
-static uint64_t lazy_birth(struct prep_s const *pp);
+
+/* A preprocessed todo entry. An ordinary one is first kept in memory only (lazy):
+ * its info/, local/ and remote/ files are written when its fsyncs are due
+ * (lazy_write, from sync_start), and most messages are delivered before then, so
+ * they never cost those three file creations and removals at all. Until the files
+ * are durable todo/N stays, exactly as for written ones, so a crash loses nothing. */
+typedef struct prep_s {
+  uint64_t id, birth;
+  int fd[3];                  /* info, local, remote */
+  int has[SEND_NCHAN];
+  int lazy;                   /* data[] holds the files' bytes; nothing on disk yet */
+  stralloc data[3];           /* info, local, remote while lazy (D marks included) */
+} prep;
+
+#define LAZY_MAX 65536        /* bytes of one entry's three files kept in memory at most */
+
+static prep *lazy_find(uint64_t id);
+static void lazy_chan_done(prep *pp, int c);
+
 static void sync_forget(size_t i);
 static void pend_drop(size_t i);
 static void delay_notice(pass *p);
@@ -306,9 +318,9 @@ static void maybe_done(uint64_t id)
   char path[QPATH_MAX];
   struct stat st;
   int c;
-  struct prep_s *lz = lazy_find(id);
+  prep *lz = lazy_find(id);
   for (c = 0; c < SEND_NCHAN; c++)
-    if (lz ? lazy_has(lz, c) : stat(qpath(path, chan_dir[c], id, 1), &st) == 0 || errno != ENOENT) return;
+    if (lz ? lz->has[c] : stat(qpath(path, chan_dir[c], id, 1), &st) == 0 || errno != ENOENT) return;
   finish_message(id);
 }
 
@@ -362,7 +374,7 @@ static void pass_complete(int c, unsigned int pi)
   /* the failures of this pass go out now, not when the last co-recipient is done */
   bounce_now(p->id);
   if (!p->undone) {
-    struct prep_s *lz = lazy_find(p->id);
+    prep *lz = lazy_find(p->id);
     if (lz) { lazy_chan_done(lz, c); maybe_done(p->id); return; }
     if (unlink(qpath(path, chan_dir[c], p->id, 1)) < 0 && errno != ENOENT)
       log3("warning: unable to unlink ", path, "; will try again later");
@@ -379,9 +391,9 @@ static void pass_complete(int c, unsigned int pi)
 static int read_sender(stralloc *sa, uint64_t id)
 {
   char path[QPATH_MAX];
-  struct prep_s *lz = lazy_find(id);
+  prep *lz = lazy_find(id);
   sa->len = 0;
-  if (lz) { if (!stralloc_copy(sa, lazy_info(lz))) return 0; }
+  if (lz) { if (!stralloc_copy(sa, &lz->data[0])) return 0; }
   else if (openreadfileclose(qpath(path, "info", id, 1), sa, 4 + SEND_TODO_FIELD_MAX) <= 0) return 0;
   if (sa->len < 2 || sa->s[0] != 'F' || sa->s[sa->len - 1]) return 0;
   memmove(sa->s, sa->s + 1, sa->len - 2);
@@ -398,14 +410,14 @@ static int pass_open(int c, send_job const *j)
   pass *p = 0;
   struct stat st;
   int fd;
-  struct prep_s *lz;
+  prep *lz;
   for (pi = 0; pi <= QM_SPAWN; pi++) if (!ch[c].p[pi].used) { p = &ch[c].p[pi]; break; }
   if (!p) { job_push(c, j->id, j->birth, j->due); return -1; }
   lz = lazy_find(j->id);
   if (lz) {
     /* not on disk yet (see prep): the pass reads and marks the copy in memory */
-    if (!lazy_has(lz, c)) return 0;
-    if (!stralloc_copy(&p->file, lazy_chan(lz, c)) || !read_sender(&p->sender, j->id)) {
+    if (!lz->has[c]) return 0;
+    if (!stralloc_copy(&p->file, &lz->data[1 + c]) || !read_sender(&p->sender, j->id)) {
       log1("alert: out of memory, will try later\n");
       job_push(c, j->id, j->birth, now() + TODO_RETRY);
       return 0;
@@ -447,8 +459,8 @@ static int pass_open(int c, send_job const *j)
 static void mark_done(int c, pass *p, size_t rec)
 {
   if (p->fd < 0) {
-    struct prep_s *lz = lazy_find(p->id);
-    stralloc *f = lz ? lazy_chan(lz, c) : 0;
+    prep *lz = lazy_find(p->id);
+    stralloc *f = lz ? &lz->data[1 + c] : 0;
     if (f && rec < f->len) { f->s[rec] = 'D'; return; }
   } else if (pwrite(p->fd, "D", 1, (off_t)rec) == 1) return;
   {
@@ -841,8 +853,8 @@ static int inject_bounce(uint64_t id, stralloc const *blocks, int delay)
   d.sender = sender.s;
   d.now = (time_t)t;
   {
-    struct prep_s *lz = lazy_find(id);
-    d.arrival = lz ? (time_t)lazy_birth(lz)
+    prep *lz = lazy_find(id);
+    d.arrival = lz ? (time_t)lz->birth
               : stat(qpath(path, "info", id, 1), &ib) == 0 ? ib.st_mtime : (time_t)t;
   }
   d.retry_until = delay ? d.arrival + (time_t)cf.lifetime : 0;
@@ -1037,20 +1049,6 @@ static void todo_scan(void)
   closedir(d);
 }
 
-/* A preprocessed todo entry. An ordinary one is first kept in memory only (lazy):
- * its info/, local/ and remote/ files are written when its fsyncs are due
- * (lazy_write, from sync_start), and most messages are delivered before then, so
- * they never cost those three file creations and removals at all. Until the files
- * are durable todo/N stays, exactly as for written ones, so a crash loses nothing. */
-typedef struct prep_s {
-  uint64_t id, birth;
-  int fd[3];                  /* info, local, remote */
-  int has[SEND_NCHAN];
-  int lazy;                   /* data[] holds the files' bytes; nothing on disk yet */
-  stralloc data[3];           /* info, local, remote while lazy (D marks included) */
-} prep;
-
-#define LAZY_MAX 65536        /* bytes of one entry's three files kept in memory at most */
 
 /* Writes info/, local/, remote/ for one todo entry, without fsync yet, or keeps
  * their bytes in pp->data (pp->lazy) when they are small. */
@@ -1205,19 +1203,15 @@ static void prep_close(prep *pp)
   lazy_free(pp);
 }
 
-static struct prep_s *lazy_find(uint64_t id)
+static prep *lazy_find(uint64_t id)
 {
   long i = pend_find(id);
   return i >= 0 && pend[i].lazy ? &pend[i] : 0;
 }
 
-static stralloc *lazy_chan(struct prep_s *pp, int c) { return &pp->data[1 + c]; }
-static int lazy_has(struct prep_s const *pp, int c) { return pp->has[c]; }
-static stralloc const *lazy_info(struct prep_s const *pp) { return &pp->data[0]; }
-static uint64_t lazy_birth(struct prep_s const *pp) { return pp->birth; }
 
 /* A channel of a lazy entry has no work left: as if its file were removed. */
-static void lazy_chan_done(struct prep_s *pp, int c)
+static void lazy_chan_done(prep *pp, int c)
 {
   pp->has[c] = 0;
   stralloc_free(&pp->data[1 + c]);
