@@ -254,6 +254,29 @@ static void take_id(int fd, char *messdir, char *todopath)
   qm_queue_todo(todopath, id);
 }
 
+/* The message file, named mess/S/N (steps 2-4 of README): an unnamed file named
+ * through /proc, else a pid/ file linked there. Returns its descriptor. */
+static int create_message(unsigned long pid, unsigned long now, char *messdir, char *todopath)
+{
+  int fd = create_unnamed(pid);
+  if (fd >= 0) {
+    take_id(fd, messdir, todopath);
+    have_mess = 1;
+    if (!name_unnamed(fd, messpath)) return fd;
+    have_mess = 0;
+    if (errno != ENOENT) die_step(QQ_EXIT_MESS);
+    /* no /proc: start again the named way (a new inode, so a new id) */
+    close(fd);
+  }
+  fd = create_pidfile(pid, now);
+  take_id(fd, messdir, todopath);
+  have_mess = 1;
+  if (link(pidpath, messpath) < 0) die_step(QQ_EXIT_MESS);
+  if (unlink(pidpath) < 0) die(QQ_EXIT_PID);
+  have_pid = 0;
+  return fd;
+}
+
 /* The envelope header of intd/N: u<uid>\0p<pid>\0, the rest is the caller's records. */
 static size_t put_intd_header(char *s, unsigned long uid, unsigned long pid)
 {
@@ -294,25 +317,7 @@ int main(void)
   if (!pw && errno == ENOMEM) _exit(QQ_EXIT_NOMEM);
   have = queue_received(buf, pid, queue_received_who(pw ? pw->pw_name : 0), uid, now);
 
-  messfd = create_unnamed(pid);
-  if (messfd < 0) messfd = create_pidfile(pid, (unsigned long)now);
-  take_id(messfd, messdir, todopath);
-
-  have_mess = 1;
-  if (!have_pid && name_unnamed(messfd, messpath) < 0) {
-    have_mess = 0;
-    if (errno != ENOENT) die_step(QQ_EXIT_MESS);
-    /* no /proc: start again the named way (a new inode, so a new id) */
-    close(messfd);
-    messfd = create_pidfile(pid, (unsigned long)now);
-    take_id(messfd, messdir, todopath);
-    have_mess = 1;
-  }
-  if (have_pid) {
-    if (link(pidpath, messpath) < 0) die_step(QQ_EXIT_MESS);
-    if (unlink(pidpath) < 0) die(QQ_EXIT_PID);
-    have_pid = 0;
-  }
+  messfd = create_message(pid, (unsigned long)now, messdir, todopath);
 
   /* The message: the Received line is already at the front of buf. */
   for (;;) {
