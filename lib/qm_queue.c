@@ -9,24 +9,13 @@
 #include <skalibs/types.h>
 
 #include "qm_queue.h"
-
-static size_t put_str(char *buf, size_t at, char const *s)
-{
-  size_t n = strlen(s);
-  memcpy(buf + at, s, n);
-  return at + n;
-}
-
-static size_t put_ulong(char *buf, size_t at, unsigned long u)
-{
-  return at + ulong_fmt(buf + at, u);
-}
+#include "qm_put.h"
 
 size_t qm_queue_path_splitdir(char *buf, char const *dir, unsigned long id)
 {
-  size_t n = put_str(buf, 0, dir);
+  size_t n = qm_put_str(buf, 0, dir);
   buf[n++] = '/';
-  n = put_ulong(buf, n, qm_queue_split(id));
+  n = qm_put_ulong(buf, n, qm_queue_split(id));
   buf[n] = 0;
   return n;
 }
@@ -35,16 +24,16 @@ size_t qm_queue_path_split(char *buf, char const *dir, unsigned long id)
 {
   size_t n = qm_queue_path_splitdir(buf, dir, id);
   buf[n++] = '/';
-  n = put_ulong(buf, n, id);
+  n = qm_put_ulong(buf, n, id);
   buf[n] = 0;
   return n;
 }
 
 size_t qm_queue_path_flat(char *buf, char const *dir, unsigned long id)
 {
-  size_t n = put_str(buf, 0, dir);
+  size_t n = qm_put_str(buf, 0, dir);
   buf[n++] = '/';
-  n = put_ulong(buf, n, id);
+  n = qm_put_ulong(buf, n, id);
   buf[n] = 0;
   return n;
 }

@@ -7,6 +7,7 @@
 #include <skalibs/types.h>
 
 #include "remote_conn.h"
+#include "qm_put.h"
 
 #define NUM_DIGITS_MAX 10          /* a field's number fits in 32 bits */
 #define NUM_MAX 4294967295UL
@@ -19,18 +20,6 @@ static void ipfmt(remote_conninfo *info)
   else info->ipstr[ip6_fmt(info->ipstr, (char const *)info->ip)] = 0;
 }
 
-static size_t cat(char *buf, size_t n, char const *s)
-{
-  size_t l = strlen(s);
-  memcpy(buf + n, s, l);
-  return n + l;
-}
-
-static size_t catnum(char *buf, size_t n, unsigned long x)
-{
-  return n + ulong_fmt(buf + n, x);
-}
-
 size_t remote_conn_fmt(char *buf, remote_conninfo const *info)
 {
   remote_conninfo c = *info;
@@ -38,10 +27,10 @@ size_t remote_conn_fmt(char *buf, remote_conninfo const *info)
   if (c.caps & ~REMOTE_CONN_CAPS_MASK || c.sizemax > NUM_MAX || !c.uses || c.uses > NUM_MAX) return 0;
   ipfmt(&c);
   /* 3 + 45 + 6 + 10 + 6 + 10 + 6 + 10 + 1 = 97 bytes at most */
-  n = cat(buf, n, "ip="); n = cat(buf, n, c.ipstr);
-  n = cat(buf, n, " caps="); n = catnum(buf, n, c.caps);
-  n = cat(buf, n, " size="); n = catnum(buf, n, c.sizemax);
-  n = cat(buf, n, " uses="); n = catnum(buf, n, c.uses);
+  n = qm_put_str(buf, n, "ip="); n = qm_put_str(buf, n, c.ipstr);
+  n = qm_put_str(buf, n, " caps="); n = qm_put_ulong(buf, n, c.caps);
+  n = qm_put_str(buf, n, " size="); n = qm_put_ulong(buf, n, c.sizemax);
+  n = qm_put_str(buf, n, " uses="); n = qm_put_ulong(buf, n, c.uses);
   buf[n++] = '\n';
   return n;
 }
