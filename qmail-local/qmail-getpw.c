@@ -7,6 +7,7 @@
 #include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <skalibs/allreadwrite.h>
@@ -128,7 +129,7 @@ static int answer(char const *local, size_t len, stralloc *out)
  * qmail-lspawn does, so one process serves every delivery instead of one each. */
 static int serve(void)
 {
-  stralloc in = STRALLOC_ZERO, ans = STRALLOC_ZERO, rep = STRALLOC_ZERO, local = STRALLOC_ZERO;
+  stralloc in = STRALLOC_ZERO, ans = STRALLOC_ZERO, frame = STRALLOC_ZERO, local = STRALLOC_ZERO;
   size_t used = 0;
   char buf[8192];
   for (;;) {
@@ -138,18 +139,20 @@ static int serve(void)
     if (r > 0) {
       char code;
       int rc;
+      struct iovec v[2];
       /* the local part as a C string: getpw_resolve wants one, and a NUL in it is
        * refused there (no account name holds one) */
       local.len = 0;
       if (!stralloc_catb(&local, in.s + used + off, plen) || !stralloc_0(&local)) _exit(QM_QLX_NOMEM);
       used += (size_t)r;
       rc = memchr(local.s, 0, plen) ? QM_QLX_USAGE : answer(local.s, plen, &ans);
+      /* one netstring: the code byte, then the fields when it is 0 */
       code = (char)rc;
-      rep.len = 0;
-      if (!stralloc_catb(&rep, &code, 1) || (!rc && !stralloc_catb(&rep, ans.s, ans.len))) _exit(QM_QLX_NOMEM);
-      ans.len = 0;
-      if (!netstring_appendb(&ans, rep.s, rep.len)) _exit(QM_QLX_NOMEM);
-      if (allwrite(1, ans.s, ans.len) < ans.len) strerr_diefu1sys(QM_EXIT_TEMP, "write the answer");
+      v[0].iov_base = &code; v[0].iov_len = 1;
+      v[1].iov_base = ans.s; v[1].iov_len = rc ? 0 : ans.len;
+      frame.len = 0;
+      if (!netstring_appendv(&frame, v, 2)) _exit(QM_QLX_NOMEM);
+      if (allwrite(1, frame.s, frame.len) < frame.len) strerr_diefu1sys(QM_EXIT_TEMP, "write the answer");
       continue;
     }
     /* keep at most one unfinished request */
