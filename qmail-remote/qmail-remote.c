@@ -29,6 +29,7 @@
 #include "qm_control.h"
 #include "qm_dnsclient.h"
 #include "remote_conn.h"
+#include "remote_job.h"
 #include "remote_dns.h"
 #include "remote_mx.h"
 #include "remote_report.h"
@@ -42,10 +43,10 @@
 
 #define TCPTO_PATH "queue/lock/tcpto"
 #define TLSCTL_FD 5
-#define CONNBACK_FD 6    /* qmail-rspawn's channel for a connection handed back */
-#define CONNREUSE_FD 7   /* an idle connection qmail-rspawn hands on */
+#define WORKER_FD 6      /* qmail-rspawn's channel to a worker */
 
-static stralloc out = STRALLOC_ZERO;
+static stralloc out = STRALLOC_ZERO;    /* this delivery's reports */
+static stralloc next = STRALLOC_ZERO;   /* why the last address failed, kept for the report */
 
 /* qmail-dns: one connection, opened at the first question. dnserr keeps why the
  * daemon could not be reached, for the report. */
@@ -73,16 +74,20 @@ static int dns_ask(void *ctx, struct qm_dns_answer *a, enum qm_dns_type type, ch
   return 1;
 }
 
-/* Prints one message report (after any recipient reports already in out), exits 0. */
-static void finish(char letter, char const *text) gccattr_noreturn;
-static void finish(char letter, char const *text)
+/* Adds the message report after any recipient reports already in out (out is
+ * emptied when that fails: the report then says out of memory). */
+static void say(char letter, char const *text)
 {
   remote_report w = { &out, 0 };
-  if (text && !(remote_report_begin(&w, letter) && remote_report_cat(&w, text) && remote_report_end(&w)))
+  if (!(remote_report_begin(&w, letter) && remote_report_cat(&w, text) && remote_report_end(&w)))
     out.len = 0;
+}
+
+/* Writes this delivery's report on fd 1. */
+static void report_write(void)
+{
   if (!out.len) allwrite(1, "ZOut of memory. (#4.3.0)\n", 26);
   else allwrite(1, out.s, out.len);
-  _exit(0);
 }
 
 static unsigned long rnd(void *ctx, unsigned long n)
@@ -187,9 +192,14 @@ static int helper_start(int netfd)
     argv[n++] = "qmail-tlsd"; argv[n++] = "-C";
     if (tlsd_cafile && *tlsd_cafile) { argv[n++] = "-A"; argv[n++] = tlsd_cafile; }
     argv[n] = 0;
-    /* the helper gets the connection through the request, never by inheritance */
+    int nul = open("/dev/null", O_RDWR);
+    /* the helper gets the connection through the request, never by inheritance;
+     * nor does it hold the message or the report pipe, which a worker's next job
+     * must see end without it */
     if (netfd >= 0 && netfd != sp[1]) close(netfd);
     if (dnsc.fd >= 0 && dnsc.fd != sp[1]) close(dnsc.fd);
+    if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0) _exit(111);
+    if (nul > 1 && nul != sp[1]) close(nul);
     /* dup2 leaves the copy open across exec; an fd already at 5 needs it cleared */
     if (sp[1] == TLSCTL_FD ? fcntl(TLSCTL_FD, F_SETFD, 0) < 0 : dup2(sp[1], TLSCTL_FD) < 0) _exit(111);
     execv(tlsd_path, (char *const *)argv);
@@ -270,9 +280,13 @@ static int handover(remote_smtp *s)
   return 0;
 }
 
-/* Connection reuse (remote_conn.h, qmail-rspawn(8)). connback is the channel a
- * kept connection goes back on, -1 when qmail-rspawn offers none. */
-static int connback = -1;
+/* Worker mode (qmail-rspawn(8)): with QMAIL_WORKER=6, fd 6 is the channel to
+ * qmail-rspawn. A connection left open after a delivery is kept here: its
+ * description goes to qmail-rspawn before the report ends, and the next job, to
+ * the same host, comes on the channel. Without the channel a finished session
+ * ends with QUIT as it always did. */
+static int worker = -1;
+static struct { int fd; remote_conninfo info; } kept = { -1, { { 0 }, "", 0, 0, 0 } };
 
 /* The server hears QUIT if the socket has room; never waits for its reply. */
 static void conn_end(int fd)
@@ -281,31 +295,49 @@ static void conn_end(int fd)
   fd_close(fd);
 }
 
-/* Hands a connection between transactions back to qmail-rspawn with its
- * description (one datagram, the socket attached); ends it if that fails. The
- * copy here is closed either way. */
-static void handback(int fd, remote_conninfo const *info)
+/* The session on fd ended ready for another transaction: kept for the next job
+ * when there can be one, ended otherwise. */
+static void keep(int fd, remote_conninfo const *info)
 {
-  char line[REMOTE_CONN_LINE_MAX];
-  size_t n = remote_conn_fmt(line, info);
-  if (!n || connback < 0) { conn_end(fd); return; }
-  if (qm_fdpass_send(connback, line, n, fd, MSG_DONTWAIT) != (ssize_t)n) { conn_end(fd); return; }
-  fd_close(fd);
+  if (worker < 0 || kept.fd >= 0) { conn_end(fd); return; }
+  kept.fd = fd;
+  kept.info = *info;
 }
 
-/* The idle connection qmail-rspawn passed on, if it is one: fd 7 a stream socket
- * and QMAIL_CONNREUSE a valid description. Anything else is closed unused. */
-static int reuse_take(remote_conninfo *info)
+/* Tells qmail-rspawn the kept connection waits for a job: 1 said, 0 not (the
+ * connection is then ended). */
+static int offer(void)
 {
-  char const *x = getenv("QMAIL_CONNREUSE");
-  struct stat st;
-  if (!x || fcntl(CONNREUSE_FD, F_GETFD) < 0) return -1;
-  if (coe(CONNREUSE_FD) < 0 || remote_conn_parse(info, x, strlen(x)) < 0
-    || fstat(CONNREUSE_FD, &st) < 0 || !S_ISSOCK(st.st_mode) || ndelay_on(CONNREUSE_FD) < 0) {
-    fd_close(CONNREUSE_FD);
-    return -1;
+  char line[REMOTE_CONN_LINE_MAX];
+  size_t n = remote_conn_fmt(line, &kept.info);
+  if (n && send(worker, line, n, MSG_NOSIGNAL) == (ssize_t)n) return 1;
+  conn_end(kept.fd);
+  kept.fd = -1;
+  return 0;
+}
+
+/* Waits for the next job: its message becomes fd 0 and its report pipe fd 1,
+ * its command line *argv (pointing into a buffer of its own). 0 when the channel
+ * ends or brings anything but a job: qmail-rspawn wants this worker gone. */
+static int job_wait(int *argc, char const *const **argv)
+{
+  static char buf[REMOTE_JOB_MAX];
+  static char const *av[REMOTE_JOB_ARGV_MAX];
+  int fds[2], n;
+  unsigned int nfd, i;
+  ssize_t r;
+  do r = qm_fdpass_recv(worker, buf, sizeof buf, fds, 2, &nfd, 0);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return 0;
+  n = r > 0 && nfd == 2 ? remote_job_parse(av, buf, (size_t)r) : -1;
+  if (n < 0) {
+    for (i = 0; i < nfd && i < 2; i++) fd_close(fds[i]);
+    return 0;
   }
-  return CONNREUSE_FD;
+  if (fd_move(0, fds[0]) < 0 || fd_move(1, fds[1]) < 0) return 0;
+  *argc = n;
+  *argv = av;
+  return 1;
 }
 
 /* tcpto: read under a shared lock for the skip test, rewrite under an exclusive one. */
@@ -339,9 +371,9 @@ static void tcpto_update(unsigned char const *ip, int timedout)
   fd_close(fd);
 }
 
-/* What every session of this run shares: the connection, the envelope, the
- * message, the reports (nextaddr: why an address failed); whether a finished
- * session may be kept (there is a hand-back channel). */
+/* What every session of this delivery shares: the connection, the envelope,
+ * the message, the reports (nextaddr: why an address failed); whether a
+ * finished session may be kept (this is a worker). */
 static void session_init(remote_smtp *s, struct conn *c, char const *ip, char const *helohost,
                          char const *const *argv, int argc, unsigned long long size,
                          remote_tlsdest const *dest, stralloc *nextaddr)
@@ -360,12 +392,13 @@ static void session_init(remote_smtp *s, struct conn *c, char const *ip, char co
   s->out = &out;
   s->next = nextaddr;
   s->tls = dest;
-  s->keep = connback >= 0;
+  s->keep = worker >= 0;
 }
 
-int main(int argc, char const *const *argv)
+/* One delivery: its reports in out (a message report always last). */
+static void deliver(int argc, char const *const *argv)
 {
-  stralloc helo = STRALLOC_ZERO, routes = STRALLOC_ZERO, next = STRALLOC_ZERO, tlsdests = STRALLOC_ZERO;
+  static stralloc helo = STRALLOC_ZERO, routes = STRALLOC_ZERO, tlsdests = STRALLOC_ZERO;
   remote_tlsdest dest;
   char const *x;
   int plainretry = 0;
@@ -376,36 +409,36 @@ int main(int argc, char const *const *argv)
   static remote_plan plan;
   struct ifaddrs *ifa = 0;
   struct stat st;
-  int rr, reusefd;
+  enum remote_plan_result pr;
+  int rr, reusefd = kept.fd;
   size_t i;
   unsigned long long size = 0;
-  remote_conninfo reinfo;
+  remote_conninfo reinfo = kept.info;
 
-  if (argc < 4) finish('Z', "qmail-remote was invoked improperly. (#4.3.0)\n");
-  if (chdir(QM_HOME) < 0) finish('Z', "Unable to switch to home directory. (#4.3.0)\n");
+  kept.fd = -1;
+  helo.len = routes.len = tlsdests.len = 0;
+  dnserr = 0;
+  if (argc < 4) { say('Z', "qmail-remote was invoked improperly. (#4.3.0)\n"); goto end_kept; }
   if (qm_control_readline(&helo, "control/helohost") <= 0
     && qm_control_readline(&helo, "control/me") <= 0)
-    finish('Z', "Unable to read control files. (#4.3.0)\n");
+    { say('Z', "Unable to read control files. (#4.3.0)\n"); goto end_kept; }
   if (qm_control_readlist(&routes, "control/smtproutes") < 0
     || qm_control_readulong(&tconnect, "control/timeoutconnect", 60) < 0
     || qm_control_readulong(&tremote, "control/timeoutremote", 1200) < 0
     || qm_control_readulong(&tdns, "control/timeoutdns", 20) < 0
     || qm_control_readlist(&tlsdests, "control/tlsdestinations") < 0)
-    finish('Z', "Unable to read control files. (#4.3.0)\n");
+    { say('Z', "Unable to read control files. (#4.3.0)\n"); goto end_kept; }
   if (remote_tlsdest_find(&dest, tlsdests.s, tlsdests.len, argv[1]) < 0)
-    finish('Z', "Unable to parse tlsdestinations. (#4.3.0)\n");
-  x = getenv("QMAIL_TLSCTL");
-  if (x && !strcmp(x, "5") && fcntl(TLSCTL_FD, F_GETFD) >= 0 && coe(TLSCTL_FD) >= 0) tlsctl = TLSCTL_FD;
-  else {
+    { say('Z', "Unable to parse tlsdestinations. (#4.3.0)\n"); goto end_kept; }
+  if (tlsctl < 0) {
     x = getenv("QMAIL_TLSD");
     if (x && x[0] == '/' && access(x, X_OK) == 0) { tlsd_path = x; tlsd_cafile = dest.cafile; }
   }
-  x = getenv("QMAIL_CONNBACK");
-  if (x && !strcmp(x, "6") && fcntl(CONNBACK_FD, F_GETFD) >= 0 && coe(CONNBACK_FD) >= 0) connback = CONNBACK_FD;
-  reusefd = reuse_take(&reinfo);
   tlshelper = tlsctl >= 0 || tlsd_path;
-  if (dest.policy != REMOTE_TLS_OPPORTUNISTIC && !tlshelper)
-    finish('Z', "Sorry, tlsdestinations requires TLS for this domain and qmail-tlsd is not running. (#4.7.5)\n");
+  if (dest.policy != REMOTE_TLS_OPPORTUNISTIC && !tlshelper) {
+    say('Z', "Sorry, tlsdestinations requires TLS for this domain and qmail-tlsd is not running. (#4.7.5)\n");
+    goto end_kept;
+  }
   if (!tconnect) tconnect = 1;
   if (!tremote) tremote = 1;
   if (tdns > 600) tdns = 600;
@@ -426,46 +459,47 @@ int main(int argc, char const *const *argv)
     r = remote_smtp_run(&s);
     if (r == REMOTE_SMTP_STALE) fd_close(c.fd);
     else {
-      if (s.kept && reinfo.uses < 4294967295UL) { reinfo.uses++; handback(c.fd, &reinfo); }
+      if (s.kept && reinfo.uses < 4294967295UL) { reinfo.uses++; keep(c.fd, &reinfo); }
       else if (s.kept) conn_end(c.fd);   /* no QUIT was sent */
       else fd_close(c.fd);
-      if (r == REMOTE_SMTP_NOMEM) { out.len = 0; finish('Z', "Out of memory. (#4.3.0)\n"); }
-      finish(0, 0);   /* DONE; NEXT cannot come without a greeting */
+      if (r == REMOTE_SMTP_NOMEM) { out.len = 0; say('Z', "Out of memory. (#4.3.0)\n"); }
+      return;   /* DONE; NEXT cannot come without a greeting */
     }
   }
 
   rr = remote_route_find(&rt, routes.s, routes.len, argv[1]);
-  if (rr < 0) finish('Z', "Unable to parse smtproutes. (#4.3.0)\n");
+  if (rr < 0) { say('Z', "Unable to parse smtproutes. (#4.3.0)\n"); return; }
   dctx.ask = dns_ask;
   remote_resolve_dns(&res, &dctx);
   if (getifaddrs(&ifa) < 0) ifa = 0;
-  switch (remote_plan_make(&plan, argv[1], rr ? &rt : 0, &res, rnd, 0, isself, ifa)) {
+  pr = remote_plan_make(&plan, argv[1], rr ? &rt : 0, &res, rnd, 0, isself, ifa);
+  if (ifa) freeifaddrs(ifa);
+  switch (pr) {
     case REMOTE_PLAN_OK: break;
     case REMOTE_PLAN_DNSTEMP:
       if (dnserr) {
         remote_report w = { &out, 0 };
         out.len = 0;
-        if (remote_report_begin(&w, 'Z') && remote_report_cat(&w, "Unable to ask qmail-dns at " QM_DNS_SOCKET ": ")
-          && remote_report_cat(&w, strerror(dnserr)) && remote_report_cat(&w, ". (#4.4.3)\n") && remote_report_end(&w))
-          finish(0, 0);
-        out.len = 0;
-        finish(0, 0);
+        if (!(remote_report_begin(&w, 'Z') && remote_report_cat(&w, "Unable to ask qmail-dns at " QM_DNS_SOCKET ": ")
+          && remote_report_cat(&w, strerror(dnserr)) && remote_report_cat(&w, ". (#4.4.3)\n") && remote_report_end(&w)))
+          out.len = 0;
+        return;
       }
-      finish('Z', "Sorry, I couldn't find any host by that name. (#4.1.2)\n");
+      say('Z', "Sorry, I couldn't find any host by that name. (#4.1.2)\n");
+      return;
     case REMOTE_PLAN_NOHOST: {
       remote_report w = { &out, 0 };
-      if (remote_report_begin(&w, 'D') && remote_report_cat(&w, "Sorry, I couldn't find any host named ")
-        && remote_report_cat(&w, argv[1]) && remote_report_cat(&w, ". (#5.1.2)\n") && remote_report_end(&w))
-        finish(0, 0);
-      out.len = 0;
-      finish(0, 0);
+      if (!(remote_report_begin(&w, 'D') && remote_report_cat(&w, "Sorry, I couldn't find any host named ")
+        && remote_report_cat(&w, argv[1]) && remote_report_cat(&w, ". (#5.1.2)\n") && remote_report_end(&w)))
+        out.len = 0;
+      return;
     }
-    case REMOTE_PLAN_NOADDR: finish('D', "Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)\n");
-    case REMOTE_PLAN_NULLMX: finish('D', "Sorry, this domain does not accept mail (null MX). (#5.1.10)\n");
-    case REMOTE_PLAN_SELF: finish('D', "Sorry. Although I'm listed as a best-preference MX or A for that host,\n"
+    case REMOTE_PLAN_NOADDR: say('D', "Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)\n"); return;
+    case REMOTE_PLAN_NULLMX: say('D', "Sorry, this domain does not accept mail (null MX). (#5.1.10)\n"); return;
+    case REMOTE_PLAN_SELF: say('D', "Sorry. Although I'm listed as a best-preference MX or A for that host,\n"
       "it isn't in my control/locals file, so I don't treat it as local. (#5.4.6)\n");
+      return;
   }
-  if (ifa) freeifaddrs(ifa);
 
   for (i = 0; i < plan.n; i++) {
     unsigned char const *ip = plan.addr[i].ip;
@@ -480,7 +514,7 @@ int main(int argc, char const *const *argv)
     plainretry = 0;
     if (plan.n > 1 && !plain && tcpto_skip(ip)) continue;
     c.fd = is6 ? socket_tcp6_nb() : socket_tcp4_nb();
-    if (c.fd < 0) finish('Z', "Unable to create a socket. (#4.3.0)\n");
+    if (c.fd < 0) { say('Z', "Unable to create a socket. (#4.3.0)\n"); return; }
     if ((is6 ? socket_connect6(c.fd, (char const *)ip, plan.port)
              : socket_connect4(c.fd, (char const *)ip + 12, plan.port)) < 0
       && errno != EINPROGRESS) { fd_close(c.fd); continue; }
@@ -508,7 +542,7 @@ int main(int argc, char const *const *argv)
       info.caps = s.caps & REMOTE_CONN_CAPS_MASK;
       info.sizemax = s.sizemax > 4294967295UL ? 4294967295UL : s.sizemax;
       info.uses = 1;
-      handback(c.fd, &info);
+      keep(c.fd, &info);
     } else if (c.fd >= 0 && s.kept) conn_end(c.fd);
     else if (c.fd >= 0) fd_close(c.fd);
     /* opportunistic TLS that failed: the same address once more, in plaintext */
@@ -517,9 +551,43 @@ int main(int argc, char const *const *argv)
       i--;     /* wraps at 0 and the loop's i++ brings it back: well defined for size_t */
       continue;
     }
-    if (r == REMOTE_SMTP_NOMEM) { out.len = 0; finish('Z', "Out of memory. (#4.3.0)\n"); }
-    if (r == REMOTE_SMTP_DONE) finish(0, 0);
+    if (r == REMOTE_SMTP_NOMEM) { out.len = 0; say('Z', "Out of memory. (#4.3.0)\n"); return; }
+    if (r == REMOTE_SMTP_DONE) return;
   }
-  if (next.len) { allwrite(1, next.s, next.len); _exit(0); }
-  finish('Z', "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n");
+  if (next.len) {
+    /* the last address's own words: they take the place of everything in out */
+    stralloc t = out;
+    out = next;
+    next = t;
+    return;
+  }
+  say('Z', "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n");
+  return;
+
+ end_kept:
+  /* a delivery that never came to its connection: the kept one is not used */
+  if (reusefd >= 0) conn_end(reusefd);
+}
+
+int main(int argc, char const *const *argv)
+{
+  char const *x = getenv("QMAIL_WORKER");
+  if (x && !strcmp(x, "6") && fcntl(WORKER_FD, F_GETFD) >= 0 && coe(WORKER_FD) >= 0) worker = WORKER_FD;
+  x = getenv("QMAIL_TLSCTL");
+  if (x && !strcmp(x, "5") && fcntl(TLSCTL_FD, F_GETFD) >= 0 && coe(TLSCTL_FD) >= 0) tlsctl = TLSCTL_FD;
+  if (chdir(QM_HOME) < 0) {
+    say('Z', "Unable to switch to home directory. (#4.3.0)\n");
+    report_write();
+    _exit(0);
+  }
+  for (;;) {
+    out.len = next.len = 0;
+    deliver(argc, argv);
+    /* the offer goes before the report's end: qmail-rspawn reads it at that end */
+    if (kept.fd >= 0) offer();
+    report_write();
+    if (kept.fd < 0) _exit(0);
+    fd_close(1);
+    if (!job_wait(&argc, &argv)) { conn_end(kept.fd); _exit(0); }
+  }
 }

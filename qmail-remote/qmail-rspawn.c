@@ -1,11 +1,12 @@
 /* qmail-rspawn: qmail-send's remote spawner. Runs as qmailr in HOME/queue/mess;
- * serves the spawner loop (send_spawner) with one qmail-remote per command (host =
- * the part of the recipients after their last '@', all the same; the message file
- * as stdin) and one reply per recipient, and keeps the idle SMTP connections the
- * children hand back for the next child to the same host. Trusts qmail-send's
- * commands only after send_cmd_check and check; never passes a child's output on
- * without remote_rspawn_report's reading of it, nor a handed-back descriptor
- * without checking it and its line; never gives one connection to two children. */
+ * serves the spawner loop (send_spawner) with one qmail-remote delivery per
+ * command (host = the part of the recipients after their last '@', all the same;
+ * the message file as stdin) and one reply per recipient. With reuse on, the
+ * deliveries run in long-lived qmail-remote workers, each keeping its SMTP
+ * connection between jobs to one host. Trusts qmail-send's commands only after
+ * send_cmd_check and check; never passes a worker's output on without
+ * remote_rspawn_report's reading of it, nor keeps a worker whose word about its
+ * connection is anything but one valid line; never gives one worker two jobs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -22,7 +23,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <skalibs/allreadwrite.h>
 #include <skalibs/djbunix.h>
+#include <skalibs/gccattributes.h>
+#include <skalibs/selfpipe.h>
+#include <skalibs/sig.h>
 #include <skalibs/strerr.h>
 #include <skalibs/tai.h>
 
@@ -30,6 +35,8 @@
 #include "qm_exit.h"
 #include "qm_control.h"
 #include "remote_conn.h"
+#include "remote_job.h"
+#include "qm_fdpass.h"
 #include "remote_rspawn.h"
 #include "remote_tls.h"
 #include "../qmail-send/send_proto.h"
@@ -59,24 +66,25 @@ static char const *check(send_cmd *c)
   return 0;
 }
 
-/* Idle connections (remote_conn.h). Each child gets the end of a datagram
- * socketpair on fd REUSE_BACK_FD (QMAIL_CONNBACK) to hand its connection back
- * on, and, when its host has an idle connection, that connection on
- * REUSE_CONN_FD with its description in QMAIL_CONNREUSE. The parent's copies are
- * closed right after the fork: a connection given to a child is the child's. */
-#define REUSE_BACK_FD 6
-#define REUSE_CONN_FD 7
-#define REUSE_FD_MIN 8          /* the parent keeps its descriptors above both */
+/* Workers (qmail-rspawn(8)). With reuse on, every qmail-remote is started here
+ * as a worker: its channel, the other end of a sequenced-packet socketpair, is
+ * its fd WORKER_FD (QMAIL_WORKER). A worker that keeps its connection after a
+ * delivery says so on the channel (the connection's description line) before
+ * its report ends, then waits there for the next job to that host: the job
+ * (remote_job.h) with the message and the report pipe attached. The cache holds
+ * the channels of waiting workers, keyed by host as the connections were; a
+ * channel closed here ends its worker (QUIT to the server). */
+#define WORKER_FD 6
+#define CHAN_FD_MAX 1024        /* channels sit below this, so a table finds their worker */
 
+static int workers;             /* reuse on: jobs go to workers */
 static remote_conncache cache;
-static struct reuse_slot {
-  int back;                     /* the parent's end, -1 none */
+static struct worker_slot {
+  int chan;                     /* the busy worker's channel, -1 none */
   char host[REMOTE_CONN_HOST_MAX + 1];
-} rslot[QM_SPAWN];
-static struct {                 /* what the child being forked gets */
-  int back, conn;
-  char line[REMOTE_CONN_LINE_MAX];
-} pend = { -1, -1, "" };
+} wslot[QM_SPAWN];
+static char jobbuf[REMOTE_JOB_MAX];
+static pid_t chanpid[CHAN_FD_MAX];   /* each channel's worker */
 
 static uint64_t now_ms(void)
 {
@@ -85,148 +93,102 @@ static uint64_t now_ms(void)
   return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-/* Best effort and never blocking: the server hears QUIT if the socket has room. */
-static void conn_end(int fd)
+/* The job for a waiting worker: 1 sent (the worker has the message and the
+ * report pipe), 0 not (the worker is gone, or the job cannot be written). */
+static int job_send(int chan, send_cmd const *c, int msg, int rep)
 {
-  (void)!send(fd, "QUIT\r\n", 6, MSG_DONTWAIT | MSG_NOSIGNAL);
-  fd_close(fd);
+  char const *rcpt[SEND_RCPTS_MAX];
+  int fds[2] = { msg, rep };
+  unsigned int i;
+  size_t n;
+  for (i = 0; i < c->nrcpt; i++) rcpt[i] = send_cmd_rcpt(c, i);
+  n = remote_job_fmt(jobbuf, sizeof jobbuf, hostof(c->rcpt), c->sender, rcpt, c->nrcpt);
+  return n && qm_fdpass_sendn(chan, jobbuf, n, fds, 2, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n;
 }
 
-/* fd moved to REUSE_FD_MIN or above (close-on-exec), so that the child's dup2
- * onto 6 and 7 can never land on one of the two; -1 on failure (fd closed). */
-static int lift(int fd)
+/* A new worker for command c; its channel, or -1. fds: the message to 0, the
+ * report pipe to 1, the channel to WORKER_FD, in that order (each may sit where
+ * a later one goes, never where an earlier one went: 0 and 1 are taken here). */
+static int worker_start(send_cmd const *c, int msg, int rep)
 {
-  int h;
-  if (fd < 0 || fd >= REUSE_FD_MIN) return fd;
-  h = fcntl(fd, F_DUPFD_CLOEXEC, REUSE_FD_MIN);
-  fd_close(fd);
-  return h;
+  char const *argv[4 + SEND_RCPTS_MAX];
+  unsigned int n = 0, i;
+  int p[2];
+  pid_t pid;
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0) return -1;
+  if (p[0] >= CHAN_FD_MAX) { fd_close(p[0]); fd_close(p[1]); return -1; }
+  pid = fork();
+  if (pid < 0) { fd_close(p[0]); fd_close(p[1]); return -1; }
+  if (pid) { fd_close(p[1]); chanpid[p[0]] = pid; return p[0]; }
+  selfpipe_finish();
+  sig_restore(SIGPIPE);
+  if (fd_copy(0, msg) < 0 || fd_copy(1, rep) < 0 || fd_copy(WORKER_FD, p[1]) < 0
+    || uncoe(0) < 0 || uncoe(1) < 0 || uncoe(WORKER_FD) < 0)
+    _exit(REMOTE_RSPAWN_EXIT_EXEC);
+  if (setenv("QMAIL_WORKER", "6", 1) < 0
+    || (have_tlsd ? setenv("QMAIL_TLSD", tlsd, 1) < 0 : unsetenv("QMAIL_TLSD") < 0))
+    _exit(REMOTE_RSPAWN_EXIT_EXEC);
+  argv[n++] = "qmail-remote"; argv[n++] = hostof(c->rcpt); argv[n++] = c->sender;
+  for (i = 0; i < c->nrcpt; i++) argv[n++] = send_cmd_rcpt(c, i);
+  argv[n] = 0;
+  execv(remote, (char *const *)argv);
+  _exit(REMOTE_RSPAWN_EXIT_EXEC);
 }
 
-static void prep(unsigned int s, send_cmd const *c)
+/* send_spawner's hand: the most recently waiting worker for the host takes the
+ * job; one that is gone is dropped and the next tried; with none, a new one. */
+static pid_t hand(unsigned int s, send_cmd const *c, int msg, int rep)
 {
   char const *host = hostof(c->rcpt);
   remote_conninfo info;
-  int p[2];
-  pend.back = pend.conn = -1;
-  rslot[s].back = -1;
-  if (!cache.idle || strlen(host) > REMOTE_CONN_HOST_MAX) return;
-  memcpy(rslot[s].host, host, strlen(host) + 1);
-  if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, p) < 0) return;
-  p[0] = lift(p[0]);
-  p[1] = lift(p[1]);
-  if (p[0] < 0 || p[1] < 0) {
-    if (p[0] >= 0) fd_close(p[0]);
-    if (p[1] >= 0) fd_close(p[1]);
-    return;
+  int chan;
+  wslot[s].chan = -1;
+  if (!workers || strlen(host) > REMOTE_CONN_HOST_MAX) return 0;
+  memcpy(wslot[s].host, host, strlen(host) + 1);
+  while ((chan = remote_conncache_take(&cache, host, &info, now_ms())) >= 0) {
+    if (job_send(chan, c, msg, rep)) { wslot[s].chan = chan; return chanpid[chan]; }
+    fd_close(chan);
   }
-  rslot[s].back = p[0];
-  pend.back = p[1];
-  pend.conn = remote_conncache_take(&cache, host, &info, now_ms());
-  if (pend.conn >= 0) {
-    size_t n = remote_conn_fmt(pend.line, &info);
-    if (!n) { conn_end(pend.conn); pend.conn = -1; }
-    else pend.line[n - 1] = 0;
-  }
+  chan = worker_start(c, msg, rep);
+  if (chan < 0) return 0;   /* the plain fork answers, or says why it cannot */
+  wslot[s].chan = chan;
+  return chanpid[chan];
 }
 
-static void forked(unsigned int s, pid_t pid)
+/* send_spawner's waiting: the worker's offer is there (it is made before the
+ * report ends), so it waits for a job rather than exiting. */
+static int waiting(unsigned int s)
 {
-  if (pend.back >= 0) fd_close(pend.back);
-  if (pend.conn >= 0) {
-    /* a connection whose child never started goes: its state is not known */
-    if (pid < 0) conn_end(pend.conn); else fd_close(pend.conn);
-  }
-  pend.back = pend.conn = -1;
-  if (pid < 0 && rslot[s].back >= 0) { fd_close(rslot[s].back); rslot[s].back = -1; }
-}
-
-/* Closes every descriptor a control message carried but want (kept in *fd if
- * want and it is the only one); returns how many there were. */
-static unsigned int takefds(struct msghdr *m, int *fd)
-{
-  struct cmsghdr *h;
-  unsigned int count = 0;
-  for (h = CMSG_FIRSTHDR(m); h; h = CMSG_NXTHDR(m, h))
-    if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
-      size_t j, nfd = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (j = 0; j < nfd; j++) {
-        int x;
-        memcpy(&x, CMSG_DATA(h) + j * sizeof(int), sizeof x);
-        if (!count++ && fd) *fd = x; else fd_close(x);
-      }
-    }
-  return count;
-}
-
-/* A handed-back socket must be a connected TCP stream to the address its line
- * names, with nothing waiting to be read (a server that spoke or closed since
- * its last reply is not in the state the next transaction needs). */
-static int sane(int fd, remote_conninfo const *info)
-{
-  struct stat st;
-  struct sockaddr_storage ss;
-  socklen_t sl = sizeof ss;
-  int type = 0;
-  socklen_t tl = sizeof type;
   char b;
-  static unsigned char const v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-  if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode)) return 0;
-  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_STREAM) return 0;
-  if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0) return 0;
-  if (ss.ss_family == AF_INET) {
-    struct sockaddr_in const *a = (struct sockaddr_in const *)&ss;
-    if (memcmp(info->ip, v4, 12) || memcmp(info->ip + 12, &a->sin_addr, 4)) return 0;
-  } else if (ss.ss_family == AF_INET6) {
-    struct sockaddr_in6 const *a = (struct sockaddr_in6 const *)&ss;
-    if (memcmp(info->ip, &a->sin6_addr, 16)) return 0;
-  } else return 0;
-  if (recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0) return 0;   /* data or EOF */
-  return errno == EAGAIN || errno == EWOULDBLOCK;
+  return wslot[s].chan >= 0 && recv(wslot[s].chan, &b, 1, MSG_DONTWAIT | MSG_PEEK) > 0;
 }
 
-/* The child has exited: take what it handed back, if anything, and keep it if
- * everything about it is in order and the cache has room; otherwise end it. */
+/* Slot s's report has ended: its worker waits for the next job if it said so,
+ * in one message of its own (a description line, nothing attached, nothing
+ * after it), and the cache has room; otherwise its channel is closed here and
+ * the worker ends. */
 static void ended(unsigned int s, int wstat)
 {
   char line[REMOTE_CONN_LINE_MAX + 1];
-  union { struct cmsghdr h; char b[CMSG_SPACE(4 * sizeof(int))]; } cm;
-  struct msghdr m;
-  struct iovec v;
   remote_conninfo info;
-  ssize_t r;
-  int fd = -1, back = rslot[s].back, ok;
   unsigned int nfd;
-  if (back < 0) return;
-  rslot[s].back = -1;
-  memset(&m, 0, sizeof m);
-  v.iov_base = line; v.iov_len = sizeof line;
-  m.msg_iov = &v; m.msg_iovlen = 1;
-  m.msg_control = cm.b; m.msg_controllen = sizeof cm.b;
-  r = recvmsg(back, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-  if (r < 0) { fd_close(back); return; }
-  nfd = takefds(&m, &fd);
-  ok = nfd == 1 && !(m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
-    && r >= 1 && line[r - 1] == '\n' && remote_conn_parse(&info, line, (size_t)r - 1) > 0
-    && WIFEXITED(wstat) && WEXITSTATUS(wstat) == 0;
-  /* a second message of any kind spoils the first */
-  memset(&m, 0, sizeof m);
-  v.iov_base = line; v.iov_len = sizeof line;
-  m.msg_iov = &v; m.msg_iovlen = 1;
-  m.msg_control = cm.b; m.msg_controllen = sizeof cm.b;
-  if (recvmsg(back, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) >= 0) { takefds(&m, 0); ok = 0; }
-  fd_close(back);   /* anything still queued on it is released with it */
-  if (fd < 0) return;
-  if (ok && fd < REUSE_FD_MIN) { fd = lift(fd); if (fd < 0) return; }
-  if (ok && sane(fd, &info) && remote_conncache_put(&cache, rslot[s].host, fd, &info, now_ms())) return;
-  conn_end(fd);
+  ssize_t r;
+  int chan = wslot[s].chan, ok;
+  (void)wstat;
+  if (chan < 0) return;
+  wslot[s].chan = -1;
+  r = qm_fdpass_recv(chan, line, sizeof line, 0, 0, &nfd, MSG_DONTWAIT);
+  ok = r >= 1 && !nfd && line[r - 1] == '\n' && remote_conn_parse(&info, line, (size_t)r - 1) > 0;
+  if (ok && recv(chan, line, 1, MSG_DONTWAIT | MSG_PEEK) >= 0) ok = 0;   /* more than one */
+  if (ok && remote_conncache_put(&cache, wslot[s].host, chan, &info, now_ms())) return;
+  fd_close(chan);
 }
 
 static void tick(tain *deadline)
 {
   uint64_t now = now_ms(), w;
   int fd;
-  while ((fd = remote_conncache_expire(&cache, now)) >= 0) conn_end(fd);
+  while ((fd = remote_conncache_expire(&cache, now)) >= 0) fd_close(fd);
   w = remote_conncache_wait(&cache, now);
   if (w != UINT64_MAX) {
     tain d;
@@ -236,7 +198,8 @@ static void tick(tain *deadline)
   }
 }
 
-/* qmail-remote starts qmail-tlsd itself when a session comes to STARTTLS
+/* With reuse off: one plain qmail-remote per command, started by the spawner.
+ * qmail-remote starts qmail-tlsd itself when a session comes to STARTTLS
  * (QMAIL_TLSD), with the CA file its tlsdestinations line names: a delivery
  * without TLS never loads OpenSSL. */
 static void child(send_cmd const *c)
@@ -245,12 +208,7 @@ static void child(send_cmd const *c)
   unsigned int n = 0, i;
   if (have_tlsd ? setenv("QMAIL_TLSD", tlsd, 1) < 0 : unsetenv("QMAIL_TLSD") < 0)
     _exit(REMOTE_RSPAWN_EXIT_EXEC);
-  if (pend.back >= 0 ? dup2(pend.back, REUSE_BACK_FD) < 0 || setenv("QMAIL_CONNBACK", "6", 1) < 0
-                     : unsetenv("QMAIL_CONNBACK") < 0)
-    _exit(REMOTE_RSPAWN_EXIT_EXEC);
-  if (pend.conn >= 0 ? dup2(pend.conn, REUSE_CONN_FD) < 0 || setenv("QMAIL_CONNREUSE", pend.line, 1) < 0
-                     : unsetenv("QMAIL_CONNREUSE") < 0)
-    _exit(REMOTE_RSPAWN_EXIT_EXEC);
+  if (unsetenv("QMAIL_WORKER") < 0) _exit(REMOTE_RSPAWN_EXIT_EXEC);
   argv[n++] = "qmail-remote"; argv[n++] = hostof(c->rcpt); argv[n++] = c->sender;
   for (i = 0; i < c->nrcpt; i++) argv[n++] = send_cmd_rcpt(c, i);
   argv[n] = 0;
@@ -316,7 +274,7 @@ static void tcpto_clear(void)
 int main(int argc, char const *const *argv)
 {
   send_spawner sp;
-  send_spawner_hooks hooks = { prep, forked, ended, tick };
+  send_spawner_hooks hooks = { .ended = ended, .tick = tick, .hand = hand, .waiting = waiting };
   struct passwd *pw;
   char const *x;
   unsigned long idle = 5, uses = 100, conc = 20, perdomain = 20;
@@ -339,8 +297,9 @@ int main(int argc, char const *const *argv)
   if (idle > 3600) idle = 3600;
   if (conc > QM_SPAWN) conc = QM_SPAWN;
   /* idle connections: as many as there can be deliveries, as qmail-send allows them */
+  workers = uses > 1 && idle > 0;
   remote_conncache_init(&cache, (unsigned int)conc, (unsigned int)(perdomain < conc ? perdomain : conc),
-    uses, uses > 1 ? (uint64_t)idle * 1000 : 0);
+    uses, workers ? (uint64_t)idle * 1000 : 0);
   if (chdir("queue/mess") < 0) strerr_diefu2sys(QM_EXIT_TEMP, "switch to ", QM_HOME "/queue/mess");
   tcpto_clear();
   sp.check = &check;
@@ -351,6 +310,6 @@ int main(int argc, char const *const *argv)
   sp.childfail = REMOTE_RSPAWN_EXIT_EXEC;
   sp.keeperr = have_tlsd;   /* the helper's log lines must not mix with the reports */
   r = send_spawner_run_hooks(&sp, &hooks);
-  while ((fd = remote_conncache_drop(&cache)) >= 0) conn_end(fd);
+  while ((fd = remote_conncache_drop(&cache)) >= 0) fd_close(fd);
   return r;
 }

@@ -1,8 +1,7 @@
-/* Idle SMTP connections kept between deliveries: the one-line description that
- * travels with a connection qmail-remote hands back to qmail-rspawn (and that
- * qmail-rspawn passes on with it to the next qmail-remote), and qmail-rspawn's
- * cache of such connections. Pure: no I/O, times in milliseconds from the
- * caller. A description comes from a process that talked to an untrusted server:
+/* Idle SMTP connections kept between deliveries: the one-line description a
+ * qmail-remote worker offers its kept connection with, and qmail-rspawn's cache
+ * of them (each entry's descriptor is the waiting worker's channel, which stands
+ * for its connection). Pure: no I/O, times in milliseconds from the caller. A description comes from a process that talked to an untrusted server:
  * it is parsed with hard limits and refused whole, never half used. */
 #ifndef REMOTE_CONN_H
 #define REMOTE_CONN_H

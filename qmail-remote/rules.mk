@@ -6,7 +6,7 @@ REMOTE_UNITS := qmail-remote/remote_reply.c qmail-remote/remote_ehlo.c \
   qmail-remote/remote_resolve.c qmail-remote/remote_tls.c
 
 PROGS += qmail-remote
-qmail-remote_SRCS := qmail-remote/qmail-remote.c $(REMOTE_UNITS) qmail-remote/remote_conn.c
+qmail-remote_SRCS := qmail-remote/qmail-remote.c $(REMOTE_UNITS) qmail-remote/remote_conn.c qmail-remote/remote_job.c
 
 UNITS += test_remote_reply test_remote_ehlo test_remote_body test_remote_route \
   test_remote_mx test_remote_report test_remote_tcpto test_remote_smtp
@@ -24,7 +24,7 @@ fuzz_remote_reply_SRCS := tests/fuzz/fuzz_remote_reply.c qmail-remote/remote_rep
 fuzz_remote_body_SRCS := tests/fuzz/fuzz_remote_body.c qmail-remote/remote_body.c
 
 PROGS += qmail-rspawn
-qmail-rspawn_SRCS := qmail-remote/qmail-rspawn.c qmail-remote/remote_rspawn.c qmail-remote/remote_conn.c qmail-send/send_proto.c \
+qmail-rspawn_SRCS := qmail-remote/qmail-rspawn.c qmail-remote/remote_rspawn.c qmail-remote/remote_conn.c qmail-remote/remote_job.c qmail-send/send_proto.c \
   qmail-send/send_spawner.c qmail-remote/remote_tls.c
 
 PROGS += qmail-tcpto qmail-tcpok
@@ -47,3 +47,9 @@ test_remote_conn_SRCS := tests/unit/test_remote_conn.c qmail-remote/remote_conn.
 FUZZ += fuzz_remote_conn
 fuzz_remote_conn_SRCS := tests/fuzz/fuzz_remote_conn.c qmail-remote/remote_conn.c
 qmail-remote_STATIC := 1
+
+UNITS += test_remote_job
+test_remote_job_SRCS := tests/unit/test_remote_job.c qmail-remote/remote_job.c
+
+FUZZ += fuzz_remote_job
+fuzz_remote_job_SRCS := tests/fuzz/fuzz_remote_job.c qmail-remote/remote_job.c

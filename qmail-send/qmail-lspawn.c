@@ -242,7 +242,7 @@ static void resolve(void)
 int main(int argc, char const *const *argv)
 {
   send_spawner sp;
-  send_spawner_hooks hk = { &prep, 0, 0, 0 };
+  send_spawner_hooks hk = { .prep = &prep };
   if (argc < 2 || !argv[1][0]) strerr_dieusage(QM_EXIT_PERM, USAGE);
   defaultdelivery = argv[1];
   resolve();

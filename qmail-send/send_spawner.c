@@ -27,6 +27,7 @@ typedef struct slot_s {
   pid_t pid;            /* 0: free */
   int fd;               /* report pipe, -1 once at EOF */
   int exited;
+  int handed;           /* the caller's process (hooks' hand), not a child of the slot's own */
   int wstat;
   unsigned int nrcpt;   /* replies owed for the command */
   stralloc out;
@@ -54,6 +55,24 @@ static void reply_all(unsigned char s, unsigned int n, char const *text)
   stralloc_free(&sa);
 }
 
+/* prep, the fork and the child's descriptors: the child's pid, or -1 (no child). */
+static pid_t fork_child(unsigned int s, int msg, int const p[2])
+{
+  pid_t pid;
+  if (hk && hk->prep) hk->prep(s, &cmd);
+  pid = fork();
+  if (pid && hk && hk->forked) hk->forked(s, pid);
+  if (pid) return pid;
+  selfpipe_finish();
+  sig_restore(SIGPIPE);
+  close(p[0]);
+  if (fd_move(0, msg) < 0 || (!sp->keeperr && fd_copy(2, p[1]) < 0) || fd_move(1, p[1]) < 0)
+    _exit(sp->childfail);
+  if (uncoe(0) < 0 || uncoe(1) < 0) _exit(sp->childfail);
+  sp->child(&cmd);
+  _exit(sp->childfail);
+}
+
 static void start(void)
 {
   unsigned char s = cmd.slot;
@@ -72,28 +91,19 @@ static void start(void)
     reply_all(s, n, "ZSorry, message has wrong owner. (#4.3.5)\n");
     return;
   }
-  if (pipe(p) < 0) { close(msg); reply_all(s, n, "ZUnable to create a pipe. (#4.3.0)\n"); return; }
-  if (hk && hk->prep) hk->prep(s, &cmd);
-  pid = fork();
-  if (pid && hk && hk->forked) hk->forked(s, pid);
-  if (pid < 0) {
+  /* close-on-exec from the start: a process the caller starts in hand keeps no
+   * copy of this pipe that it was not given on purpose */
+  if (pipecoe(p) < 0) { close(msg); reply_all(s, n, "ZUnable to create a pipe. (#4.3.0)\n"); return; }
+  pid = hk && hk->hand ? hk->hand(s, &cmd, msg, p[1]) : 0;
+  slots[s].handed = pid > 0;
+  if (!pid && (pid = fork_child(s, msg, p)) < 0) {
     close(msg); close(p[0]); close(p[1]);
     reply_all(s, n, "ZUnable to fork. (#4.3.0)\n");
     return;
   }
-  if (!pid) {
-    selfpipe_finish();
-    sig_restore(SIGPIPE);
-    close(p[0]);
-    if (fd_move(0, msg) < 0 || (!sp->keeperr && fd_copy(2, p[1]) < 0) || fd_move(1, p[1]) < 0)
-      _exit(sp->childfail);
-    if (uncoe(0) < 0) _exit(sp->childfail);
-    sp->child(&cmd);
-    _exit(sp->childfail);
-  }
   close(msg);
   close(p[1]);
-  if (ndelay_on(p[0]) < 0 || coe(p[0]) < 0) strerr_diefu1sys(QM_EXIT_TEMP, "set up a report pipe");
+  if (ndelay_on(p[0]) < 0) strerr_diefu1sys(QM_EXIT_TEMP, "set up a report pipe");
   slots[s].pid = pid;
   slots[s].fd = p[0];
   slots[s].exited = 0;
@@ -108,7 +118,11 @@ static void finish_if_done(unsigned int s)
   unsigned int i;
   size_t off = 0;
   int sig, code;
-  if (!slots[s].pid || slots[s].fd >= 0 || !slots[s].exited) return;
+  if (!slots[s].pid || slots[s].fd >= 0) return;
+  if (!slots[s].exited) {
+    if (!slots[s].handed || !hk->waiting || !hk->waiting(s)) return;
+    slots[s].wstat = 0;
+  }
   sig = WIFSIGNALED(slots[s].wstat);
   code = sig ? WTERMSIG(slots[s].wstat) : WEXITSTATUS(slots[s].wstat);
   if (!sp->report(&texts, slots[s].nrcpt, sig, code, slots[s].out.s, slots[s].out.len))

@@ -32,8 +32,8 @@ typedef struct send_spawner_s {
 } send_spawner;
 
 /* Optional work of the caller's around each child and between events (qmail-rspawn
- * keeps idle connections with them; qmail-lspawn looks up the account in prep).
- * Any may be 0. */
+ * hands commands to its long-lived qmail-remote workers with them; qmail-lspawn
+ * looks up the account in prep). Any may be 0. */
 typedef struct send_spawner_hooks_s {
   /* In the parent, right before slot s forks for command c: what the child will
    * need (sp->child then runs in the new process). */
@@ -47,6 +47,18 @@ typedef struct send_spawner_hooks_s {
   /* Before each wait: the caller's timed work, done at STAMP (the clock as of
    * the last wake); it may bring *deadline closer for the next. */
   void (*tick)(tain *deadline);
+  /* In the parent, in place of prep and the fork: the caller may run command c
+   * in a process of its own, already there or started now (msg: the message,
+   * opened read-only; report: the write end of the slot's report pipe; both stay
+   * the spawner's, the caller passes or dups them). Returns that process's pid,
+   * a child of this one, or 0 for prep and the fork as usual. The slot ends when
+   * the report pipe has ended and the process has exited, or says by waiting
+   * that it will not. */
+  pid_t (*hand)(unsigned int s, send_cmd const *c, int msg, int report);
+  /* For a handed slot whose report has ended and whose process is still there:
+   * 1 when the process waits for more work (the slot then ends as though it had
+   * exited 0), 0 to wait for its exit. */
+  int (*waiting)(unsigned int s);
 } send_spawner_hooks;
 
 /* Writes the slot limit, then serves commands until fd 0 ends and every child

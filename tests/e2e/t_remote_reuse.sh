@@ -5,10 +5,11 @@
 # QUIT; the transaction limit starts a new one; a peer that closes its idle
 # connection (with a 421, without a word, or with a reset) costs a fresh connection, never a
 # deferral; two domains on one server never share a connection; qmail-rspawn ends
-# its idle connections when it stops. Then qmail-rspawn against a fake
-# qmail-remote that hands back garbage, two descriptors, two messages, a wrong
-# address, a socket that is not TCP or has unread bytes: nothing of that is ever
-# passed on, and qmail-rspawn's descriptors are back where they started.
+# its idle connections when it stops. Then qmail-rspawn against fake workers
+# whose word about their connection is garbage, two messages, a descriptor, no
+# newline, too long, out of range, or that exit after it: none of them is given
+# a second job, every message is still delivered, and qmail-rspawn's descriptors
+# are back where they started.
 . "$QM_SRC/tests/e2e/lib.sh"
 . "$QM_SRC/tests/e2e/send_lib.sh"
 need_root
@@ -128,36 +129,45 @@ if [ -n "$(quit_d)" ] && python3 -c 'import sys; sys.exit(0 if float(sys.argv[2]
 then pass reuse_quit_at_exit
 else fail reuse_quit_at_exit "done at $t_d, quit at '$(quit_d)'; peer: $(tr '\n' '|' < "$w/log.2527")"; fi
 
-# --- a hostile qmail-remote: what it hands back is checked, never passed on -----------
+# --- a hostile worker: what it says of its connection is checked -----------------------
+# A fake qmail-remote: as a worker (QMAIL_WORKER=6) it offers itself after each job
+# in the way its host's name says, then serves whatever job comes. qmail-rspawn must
+# give the second message to the same worker only when the offer was one valid line.
 cat > "$w/fake" <<EOF
 #!/usr/bin/env python3
-import array, os, socket, sys, time
+import array, os, socket, sys
+def log(what):
+    with open("$w/fake.log", "a") as f: f.write("%s %s %d\n" % (host, what, os.getpid()))
+def report():
+    os.write(1, b"r\0K127.0.0.2 accepted message.\n\0")
 host = sys.argv[1]
-reuse = os.environ.get("QMAIL_CONNREUSE")
-with open("$w/fake.log", "a") as f: f.write("%s reuse=%s\n" % (host, reuse or "-"))
-if reuse: os.close(7)
-keep = []   # the sockets must outlive sendmsg
-def tcp(greet=True):
-    c = socket.create_connection(("127.0.0.2", 2529))
-    keep.append(c)
-    while greet and not c.recv(100).endswith(b"\r\n"): pass
-    return c
+log("start")
+if os.environ.get("QMAIL_WORKER") != "6":
+    report(); sys.exit(0)
+chan = socket.socket(fileno=6)
 good = b"ip=127.0.0.2 caps=5 size=0 uses=1\n"
-if os.environ.get("QMAIL_CONNBACK") == "6":
-    back = socket.socket(fileno=6)
-    def give(line, fds):
-        back.sendmsg([line], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds).tobytes())])
-    name = host.split(".")[0]
-    if name == "good": give(good, [tcp().fileno()])
-    if name == "garbage": give(b"hello there\n", [tcp().fileno()])
-    if name == "twofds": give(good, [tcp().fileno(), tcp().fileno()])
-    if name == "twomsgs": give(good, [tcp().fileno()]); give(good, [tcp().fileno()])
-    if name == "wrongip": give(b"ip=192.0.2.9 caps=5 size=0 uses=1\n", [tcp().fileno()])
-    if name == "nolf": give(good[:-1], [tcp().fileno()])
-    if name == "unix": keep.extend(socket.socketpair()); give(good, [keep[-1].fileno()])
-    if name == "pending": c = tcp(False); time.sleep(0.3); give(good, [c.fileno()])   # the greeting unread
-    if name == "nofd": back.send(good)
-sys.stdout.buffer.write(b"r\0K127.0.0.2 accepted message.\n\0")
+keep = []
+def offer(name):
+    if name == "good": chan.send(good)
+    if name == "garbage": chan.send(b"hello there\n")
+    if name == "twomsgs": chan.send(good); chan.send(good)
+    if name == "withfd": keep.extend(socket.socketpair()); chan.sendmsg([good], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [keep[-1].fileno()]).tobytes())])
+    if name == "nolf": chan.send(good[:-1])
+    if name == "long": chan.send(b"ip=127.0.0.2 caps=5 size=0 uses=1" + b" " * 200 + b"\n")
+    if name == "uses0": chan.send(b"ip=127.0.0.2 caps=5 size=0 uses=0\n")
+    if name == "exits": chan.send(good); report(); os._exit(0)
+name = host.split(".")[0]
+while True:
+    offer(name)
+    report()
+    os.close(1)
+    msg, fds, flags, addr = socket.recv_fds(chan, 70000, 4)
+    if not msg: sys.exit(0)
+    os.dup2(fds[0], 0); os.dup2(fds[1], 1)
+    for f in fds:
+        if f > 1: os.close(f)   # fd 1 was free: a job's descriptor may have come there
+    host = msg.split(b"\0")[0].decode()
+    log("job")
 EOF
 chmod 755 "$w/fake"
 : > "$w/fake.log"; chmod 666 "$w/fake.log"
@@ -166,22 +176,27 @@ QMAILREMOTE=$w/fake start_send
 wait_for find_rspawn
 sleep 1
 fds1=$(rspawn_fds)
-hosts="good garbage twofds twomsgs wrongip nolf unix pending nofd"
+hosts="good garbage twomsgs withfd nolf long uses0 exits"
 for h in $hosts; do deliver 1@$h.test; deliver 2@$h.test; done
-second() { sed -n "s/^$1\.test reuse=//p" "$w/fake.log" | sed -n 2p; }
+# the second delivery: "job" by the first worker for good, a new worker ("start") otherwise
+second() { awk -v h="$1.test" '$1 == h { n++; if (n == 2) print $2 }' "$w/fake.log"; }
+samepid() { awk -v h="$1.test" '$1 == h { p[++n] = $3 } END { exit !(p[1] == p[2]) }' "$w/fake.log"; }
 bad=
 for h in $hosts; do
   case $h:$(second $h) in
-    good:ip=127.0.0.2\ caps=5\ size=0\ uses=1) ;;
+    good:job) samepid good || bad="$bad good:another-worker" ;;
     good:*) bad="$bad good:'$(second good)'" ;;
-    *:-) ;;
+    *:start) ;;
     *) bad="$bad $h:'$(second $h)'" ;;
   esac
 done
-[ -z "$bad" ] && [ "$(wc -l < "$w/fake.log")" = 18 ] && pass reuse_hostile_child_refused ||
-  fail reuse_hostile_child_refused "${bad:-$(wc -l < "$w/fake.log") runs}"
-# every descriptor handed back was kept and ended, or closed at once: after the idle
-# limit qmail-rspawn holds what it held before any delivery
+all_ok=1; for h in $hosts; do for r in 1 2; do case "$(result $r@$h.test)" in success:*) ;; *) all_ok= ;; esac; done; done
+[ -z "$bad" ] && [ -n "$all_ok" ] && [ "$(wc -l < "$w/fake.log")" = 16 ] && pass reuse_hostile_worker_refused ||
+  fail reuse_hostile_worker_refused "${bad:-$(wc -l < "$w/fake.log") runs, all delivered: ${all_ok:-no}} $(for h in $hosts; do printf "%s " "$(result 1@$h.test)" "$(result 2@$h.test)"; done)"
+# every worker kept was let go after the idle limit, and every refused one at once:
+# qmail-rspawn holds what it held before any delivery, and no fake worker is left
 sleep 2.5
 [ "$(rspawn_fds)" = "$fds1" ] && pass reuse_no_fd_leak ||
   fail reuse_no_fd_leak "qmail-rspawn had $fds1 descriptors at start, $(rspawn_fds) now"
+left=$(pgrep -f "$w/fake" | wc -l)
+[ "$left" = 0 ] && pass reuse_workers_end || fail reuse_workers_end "$left fake workers still run"
