@@ -302,6 +302,7 @@ static void keep(int fd, remote_conninfo const *info)
   if (worker < 0 || kept.fd >= 0) { conn_end(fd); return; }
   kept.fd = fd;
   kept.info = *info;
+  ipfmt(kept.info.ipstr, kept.info.ip);   /* the next job's reports name it */
 }
 
 /* Tells qmail-rspawn the kept connection waits for a job: 1 said, 0 not (the
