@@ -335,7 +335,8 @@ static int job_wait(int *argc, char const *const **argv)
     for (i = 0; i < nfd && i < 2; i++) fd_close(fds[i]);
     return 0;
   }
-  if (fd_move(0, fds[0]) < 0 || fd_move(1, fds[1]) < 0) return 0;
+  /* fd 0 is the last message, still open: nothing came there; fd 1 was closed */
+  if (fd_move(0, fds[0]) < 0 || (fds[1] != 1 && fd_move(1, fds[1]) < 0)) return 0;
   *argc = n;
   *argv = av;
   return 1;

@@ -73,18 +73,36 @@ static char const *check(send_cmd *c)
  * its report ends, then waits there for the next job to that host: the job
  * (remote_job.h) with the message and the report pipe attached. The cache holds
  * the channels of waiting workers, keyed by host as the connections were; a
- * channel closed here ends its worker (QUIT to the server). */
+ * channel closed here ends its worker (QUIT to the server).
+ *
+ * A burst to one host does not start a worker per job: while START_MAX workers
+ * for the host are still in their first delivery (connecting, greeting, EHLO),
+ * further jobs for it wait here, for the first worker that offers itself, for
+ * one of those to end, or PENDING_MS at most. */
 #define WORKER_FD 6
 #define CHAN_FD_MAX 1024        /* channels sit below this, so a table finds their worker */
+#define START_MAX 5
+#define PENDING_MS 1000
 
 static int workers;             /* reuse on: jobs go to workers */
 static remote_conncache cache;
 static struct worker_slot {
   int chan;                     /* the busy worker's channel, -1 none */
+  int fresh;                    /* its worker was started for this job */
   char host[REMOTE_CONN_HOST_MAX + 1];
 } wslot[QM_SPAWN];
-static char jobbuf[REMOTE_JOB_MAX];
 static pid_t chanpid[CHAN_FD_MAX];   /* each channel's worker */
+
+/* Jobs waiting for a worker, oldest first: the job packet, and copies of the
+ * message and the report pipe (the spawner closed its own). */
+static struct pending {
+  unsigned int slot;
+  char *job;
+  size_t len;
+  int msg, rep;
+  uint64_t since;
+} pend[QM_SPAWN];
+static unsigned int npend;
 
 static uint64_t now_ms(void)
 {
@@ -93,28 +111,26 @@ static uint64_t now_ms(void)
   return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-/* The job for a waiting worker: 1 sent (the worker has the message and the
- * report pipe), 0 not (the worker is gone, or the job cannot be written). */
-static int job_send(int chan, send_cmd const *c, int msg, int rep)
+/* A job for a waiting worker: 1 sent (the worker has the message and the
+ * report pipe), 0 not (the worker is gone). */
+static int job_send(int chan, char const *job, size_t len, int msg, int rep)
 {
-  char const *rcpt[SEND_RCPTS_MAX];
   int fds[2] = { msg, rep };
-  unsigned int i;
-  size_t n;
-  for (i = 0; i < c->nrcpt; i++) rcpt[i] = send_cmd_rcpt(c, i);
-  n = remote_job_fmt(jobbuf, sizeof jobbuf, hostof(c->rcpt), c->sender, rcpt, c->nrcpt);
-  return n && qm_fdpass_sendn(chan, jobbuf, n, fds, 2, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n;
+  return qm_fdpass_sendn(chan, job, len, fds, 2, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len;
 }
 
-/* A new worker for command c; its channel, or -1. fds: the message to 0, the
- * report pipe to 1, the channel to WORKER_FD, in that order (each may sit where
- * a later one goes, never where an earlier one went: 0 and 1 are taken here). */
-static int worker_start(send_cmd const *c, int msg, int rep)
+/* A new worker for a job; its channel, or -1. fds: the message to 0, the report
+ * pipe to 1, the channel to WORKER_FD, in that order (each may sit where a later
+ * one goes, never where an earlier one went: 0 and 1 are taken here). */
+static int worker_start(char const *job, size_t len, int msg, int rep)
 {
-  char const *argv[4 + SEND_RCPTS_MAX];
-  unsigned int n = 0, i;
+  static char buf[REMOTE_JOB_MAX];
+  char const *argv[REMOTE_JOB_ARGV_MAX];
   int p[2];
   pid_t pid;
+  if (len > sizeof buf) return -1;
+  memcpy(buf, job, len);
+  if (remote_job_parse(argv, buf, len) < 0) return -1;
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0) return -1;
   if (p[0] >= CHAN_FD_MAX) { fd_close(p[0]); fd_close(p[1]); return -1; }
   pid = fork();
@@ -122,37 +138,115 @@ static int worker_start(send_cmd const *c, int msg, int rep)
   if (pid) { fd_close(p[1]); chanpid[p[0]] = pid; return p[0]; }
   selfpipe_finish();
   sig_restore(SIGPIPE);
-  if (fd_copy(0, msg) < 0 || fd_copy(1, rep) < 0 || fd_copy(WORKER_FD, p[1]) < 0
+  /* fd_copy refuses a descriptor onto itself: the channel may already be at 6 */
+  if (fd_copy(0, msg) < 0 || fd_copy(1, rep) < 0 || (p[1] != WORKER_FD && fd_copy(WORKER_FD, p[1]) < 0)
     || uncoe(0) < 0 || uncoe(1) < 0 || uncoe(WORKER_FD) < 0)
     _exit(REMOTE_RSPAWN_EXIT_EXEC);
   if (setenv("QMAIL_WORKER", "6", 1) < 0
     || (have_tlsd ? setenv("QMAIL_TLSD", tlsd, 1) < 0 : unsetenv("QMAIL_TLSD") < 0))
     _exit(REMOTE_RSPAWN_EXIT_EXEC);
-  argv[n++] = "qmail-remote"; argv[n++] = hostof(c->rcpt); argv[n++] = c->sender;
-  for (i = 0; i < c->nrcpt; i++) argv[n++] = send_cmd_rcpt(c, i);
-  argv[n] = 0;
   execv(remote, (char *const *)argv);
   _exit(REMOTE_RSPAWN_EXIT_EXEC);
 }
 
+/* Slot s's job to a new worker: its pid, 0 when none could start. */
+static pid_t start_fresh(unsigned int s, char const *job, size_t len, int msg, int rep)
+{
+  int chan = worker_start(job, len, msg, rep);
+  if (chan < 0) return 0;
+  wslot[s].chan = chan;
+  wslot[s].fresh = 1;
+  return chanpid[chan];
+}
+
+/* Workers for host still in their first delivery. */
+static unsigned int starting(char const *host)
+{
+  unsigned int s, n = 0;
+  for (s = 0; s < QM_SPAWN; s++)
+    if (wslot[s].chan >= 0 && wslot[s].fresh && !strcasecmp(wslot[s].host, host)) n++;
+  return n;
+}
+
+static int pending_add(unsigned int s, char const *job, size_t len, int msg, int rep)
+{
+  struct pending *p = &pend[npend];
+  if (npend == QM_SPAWN || !(p->job = malloc(len))) return 0;
+  p->msg = fcntl(msg, F_DUPFD_CLOEXEC, 0);
+  p->rep = fcntl(rep, F_DUPFD_CLOEXEC, 0);
+  if (p->msg < 0 || p->rep < 0) {
+    if (p->msg >= 0) fd_close(p->msg);
+    if (p->rep >= 0) fd_close(p->rep);
+    free(p->job);
+    return 0;
+  }
+  memcpy(p->job, job, len);
+  p->len = len;
+  p->slot = s;
+  p->since = now_ms();
+  npend++;
+  return 1;
+}
+
+/* The oldest pending job for host (0: of any host), or -1. */
+static int pending_find(char const *host)
+{
+  unsigned int i;
+  for (i = 0; i < npend; i++) if (!host || !strcasecmp(wslot[pend[i].slot].host, host)) return (int)i;
+  return -1;
+}
+
+/* Pending job i leaves the list: to the worker on chan (-1: a new one). When no
+ * worker takes it, its slot ends as a job that could not be run. */
+static void pending_run(unsigned int i, int chan)
+{
+  struct pending p = pend[i];
+  pid_t pid = 0;
+  memmove(&pend[i], &pend[i + 1], (npend - i - 1) * sizeof pend[0]);
+  npend--;
+  if (chan >= 0) {
+    if (job_send(chan, p.job, p.len, p.msg, p.rep)) { wslot[p.slot].chan = chan; pid = chanpid[chan]; }
+    else fd_close(chan);
+  }
+  if (!pid) pid = start_fresh(p.slot, p.job, p.len, p.msg, p.rep);
+  fd_close(p.msg);
+  fd_close(p.rep);
+  free(p.job);
+  send_spawner_handed(p.slot, pid);
+}
+
+/* Starts pending jobs for host while fewer than START_MAX of its workers are new. */
+static void pending_kick(char const *host)
+{
+  int i;
+  while ((i = pending_find(host)) >= 0 && starting(host) < START_MAX) pending_run((unsigned int)i, -1);
+}
+
 /* send_spawner's hand: the most recently waiting worker for the host takes the
- * job; one that is gone is dropped and the next tried; with none, a new one. */
+ * job; one that is gone is dropped and the next tried; with none, a new one, or
+ * the job waits when enough new ones are already on their way. */
 static pid_t hand(unsigned int s, send_cmd const *c, int msg, int rep)
 {
+  static char job[REMOTE_JOB_MAX];
+  char const *rcpt[SEND_RCPTS_MAX];
   char const *host = hostof(c->rcpt);
   remote_conninfo info;
+  unsigned int i;
+  size_t len;
   int chan;
   wslot[s].chan = -1;
+  wslot[s].fresh = 0;
   if (!workers || strlen(host) > REMOTE_CONN_HOST_MAX) return 0;
   memcpy(wslot[s].host, host, strlen(host) + 1);
+  for (i = 0; i < c->nrcpt; i++) rcpt[i] = send_cmd_rcpt(c, i);
+  len = remote_job_fmt(job, sizeof job, host, c->sender, rcpt, c->nrcpt);
+  if (!len) return 0;
   while ((chan = remote_conncache_take(&cache, host, &info, now_ms())) >= 0) {
-    if (job_send(chan, c, msg, rep)) { wslot[s].chan = chan; return chanpid[chan]; }
+    if (job_send(chan, job, len, msg, rep)) { wslot[s].chan = chan; return chanpid[chan]; }
     fd_close(chan);
   }
-  chan = worker_start(c, msg, rep);
-  if (chan < 0) return 0;   /* the plain fork answers, or says why it cannot */
-  wslot[s].chan = chan;
-  return chanpid[chan];
+  if (starting(host) >= START_MAX && pending_add(s, job, len, msg, rep)) return -1;
+  return start_fresh(s, job, len, msg, rep);   /* 0: the plain fork answers, or says why not */
 }
 
 /* send_spawner's waiting: the worker's offer is there (it is made before the
@@ -163,25 +257,30 @@ static int waiting(unsigned int s)
   return wslot[s].chan >= 0 && recv(wslot[s].chan, &b, 1, MSG_DONTWAIT | MSG_PEEK) > 0;
 }
 
-/* Slot s's report has ended: its worker waits for the next job if it said so,
- * in one message of its own (a description line, nothing attached, nothing
- * after it), and the cache has room; otherwise its channel is closed here and
- * the worker ends. */
+/* Slot s's report has ended: its worker takes the oldest job waiting for its
+ * host, or waits for the next, if it said so in one message of its own (a
+ * description line, nothing attached, nothing after it) and the cache has room;
+ * otherwise its channel is closed here and the worker ends. */
 static void ended(unsigned int s, int wstat)
 {
   char line[REMOTE_CONN_LINE_MAX + 1];
   remote_conninfo info;
   unsigned int nfd;
   ssize_t r;
-  int chan = wslot[s].chan, ok;
+  int chan = wslot[s].chan, ok, i;
   (void)wstat;
   if (chan < 0) return;
   wslot[s].chan = -1;
+  wslot[s].fresh = 0;
   r = qm_fdpass_recv(chan, line, sizeof line, 0, 0, &nfd, MSG_DONTWAIT);
   ok = r >= 1 && !nfd && line[r - 1] == '\n' && remote_conn_parse(&info, line, (size_t)r - 1) > 0;
   if (ok && recv(chan, line, 1, MSG_DONTWAIT | MSG_PEEK) >= 0) ok = 0;   /* more than one */
-  if (ok && remote_conncache_put(&cache, wslot[s].host, chan, &info, now_ms())) return;
-  fd_close(chan);
+  if (ok && info.uses < cache.maxuses && (i = pending_find(wslot[s].host)) >= 0) {
+    pending_run((unsigned int)i, chan);
+    chan = -1;
+  } else if (ok && remote_conncache_put(&cache, wslot[s].host, chan, &info, now_ms())) chan = -1;
+  if (chan >= 0) fd_close(chan);
+  pending_kick(wslot[s].host);
 }
 
 static void tick(tain *deadline)
@@ -189,7 +288,10 @@ static void tick(tain *deadline)
   uint64_t now = now_ms(), w;
   int fd;
   while ((fd = remote_conncache_expire(&cache, now)) >= 0) fd_close(fd);
+  /* a job waits PENDING_MS at most, whatever the first deliveries are doing */
+  while (npend && pend[0].since + PENDING_MS <= now) pending_run(0, -1);
   w = remote_conncache_wait(&cache, now);
+  if (npend && pend[0].since + PENDING_MS - now < w) w = pend[0].since + PENDING_MS - now;
   if (w != UINT64_MAX) {
     tain d;
     tain_from_millisecs(&d, (int)(w > 600000 ? 600000 : w) + 1);

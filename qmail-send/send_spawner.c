@@ -95,7 +95,7 @@ static void start(void)
    * copy of this pipe that it was not given on purpose */
   if (pipecoe(p) < 0) { close(msg); reply_all(s, n, "ZUnable to create a pipe. (#4.3.0)\n"); return; }
   pid = hk && hk->hand ? hk->hand(s, &cmd, msg, p[1]) : 0;
-  slots[s].handed = pid > 0;
+  slots[s].handed = pid != 0;   /* -1 (to run later) matches no waitpid */
   if (!pid && (pid = fork_child(s, msg, p)) < 0) {
     close(msg); close(p[0]); close(p[1]);
     reply_all(s, n, "ZUnable to fork. (#4.3.0)\n");
@@ -147,6 +147,14 @@ static void finish_if_done(unsigned int s)
   slots[s].pid = 0;
   busy--;
   if (hk && hk->ended) hk->ended(s, slots[s].wstat);
+}
+
+void send_spawner_handed(unsigned int s, pid_t pid)
+{
+  if (s >= QM_SPAWN || slots[s].pid != -1 || !slots[s].handed) return;
+  if (pid > 0) { slots[s].pid = pid; return; }
+  slots[s].exited = 1;
+  slots[s].wstat = (sp->childfail & 0xff) << 8;   /* as waitpid reports an exit code */
 }
 
 static void reap(void)

@@ -51,7 +51,9 @@ typedef struct send_spawner_hooks_s {
    * in a process of its own, already there or started now (msg: the message,
    * opened read-only; report: the write end of the slot's report pipe; both stay
    * the spawner's, the caller passes or dups them). Returns that process's pid,
-   * a child of this one, or 0 for prep and the fork as usual. The slot ends when
+   * a child of this one; -1 when the command is to run later (the caller then
+   * keeps copies of both descriptors and names the process with
+   * send_spawner_handed); 0 for prep and the fork as usual. The slot ends when
    * the report pipe has ended and the process has exited, or says by waiting
    * that it will not. */
   pid_t (*hand)(unsigned int s, send_cmd const *c, int msg, int report);
@@ -60,6 +62,11 @@ typedef struct send_spawner_hooks_s {
    * exited 0), 0 to wait for its exit. */
   int (*waiting)(unsigned int s);
 } send_spawner_hooks;
+
+/* For slot s, whose hand returned -1: the process that now runs its command,
+ * or 0 when none could be started (the slot then ends as a child that could not
+ * set up, once the caller has closed its copy of the report pipe). */
+void send_spawner_handed(unsigned int s, pid_t pid);
 
 /* Writes the slot limit, then serves commands until fd 0 ends and every child
  * has been answered. Returns the exit code (0); dies on a broken command stream

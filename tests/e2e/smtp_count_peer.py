@@ -4,7 +4,8 @@
 # conn, ehlo, mail, rcpt <address>, done (final reply sent), quit, eof. Modes:
 # normal; close421 (0.3 s after each final reply it says 421, notes "late" if a
 # command still comes within 3 s, and closes); close (closes 0.3 s after each final
-# reply, silently); reset (the same with a TCP reset). usage: smtp_count_peer.py host port log mode
+# reply, silently); reset (the same with a TCP reset); slow (greets 2 s after the
+# connection). usage: smtp_count_peer.py host port log mode
 import socket, struct, sys, threading, time
 
 host, port, log, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -21,6 +22,7 @@ def serve(c, n):
     def send(b):
         f.write(b); f.flush()
     try:
+        if mode == "slow": time.sleep(2)
         send(b"220 peer.test ESMTP\r\n")
         for l in f:
             v = l[:4].upper()

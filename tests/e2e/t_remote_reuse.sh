@@ -23,7 +23,8 @@ chmod 755 "$w"
 trap 'rm -rf "$w"; inst_cleanup; rm -f "$LOG"; [ -n "$created" ] && userdel $U 2>/dev/null' EXIT
 ip addr add 127.0.0.2/8 dev lo 2>/dev/null
 printf '%s\n' reuse.test:[127.0.0.2]:2525 close.test:[127.0.0.2]:2526 quiet.test:[127.0.0.2]:2528 \
-  one.test:[127.0.0.2]:2527 two.test:[127.0.0.2]:2527 reset.test:[127.0.0.2]:2530 > "$QM_HOME/control/smtproutes"
+  one.test:[127.0.0.2]:2527 two.test:[127.0.0.2]:2527 reset.test:[127.0.0.2]:2530 \
+  burst.test:[127.0.0.2]:2531 slow.test:[127.0.0.2]:2532 > "$QM_HOME/control/smtproutes"
 printf '20\n' > "$QM_HOME/control/timeoutremote"
 printf '1\n' > "$QM_HOME/control/concurrencyperdomain"
 printf '2\n' > "$QM_HOME/control/timeoutremoteidle"
@@ -38,12 +39,12 @@ find_rspawn() { RSPAWN=$(pgrep -P "$SEND_PID" -u qmailr -x qmail-rspawn); [ -n "
 rspawn_fds() { ls "/proc/$RSPAWN/fd" 2>/dev/null | wc -l; }
 no_rspawn() { ! kill -0 "$RSPAWN" 2>/dev/null; }
 
-for p in "2525 normal" "2526 close421" "2527 normal" "2528 close" "2529 normal" "2530 reset"; do
+for p in "2525 normal" "2526 close421" "2527 normal" "2528 close" "2529 normal" "2530 reset" "2531 normal" "2532 slow"; do
   set -- $p
   python3 "$QM_SRC/tests/e2e/smtp_count_peer.py" 127.0.0.2 $1 "$w/log.$1" $2 > "$w/ready.$1" &
   INST_PIDS="$INST_PIDS $!"
 done
-for p in 2525 2526 2527 2528 2529 2530; do for _ in $(seq 50); do [ -s "$w/ready.$p" ] && break; sleep 0.1; done; done
+for p in 2525 2526 2527 2528 2529 2530 2531 2532; do for _ in $(seq 50); do [ -s "$w/ready.$p" ] && break; sleep 0.1; done; done
 
 start_send
 wait_for find_rspawn
@@ -129,6 +130,44 @@ if [ -n "$(quit_d)" ] && python3 -c 'import sys; sys.exit(0 if float(sys.argv[2]
 then pass reuse_quit_at_exit
 else fail reuse_quit_at_exit "done at $t_d, quit at '$(quit_d)'; peer: $(tr '\n' '|' < "$w/log.2527")"; fi
 
+# --- bursts: jobs for a host wait for its workers rather than start one each --------------
+# Queued while qmail-send is down, 40 messages to one host arrive at qmail-rspawn at
+# once (concurrencyperdomain 20): at most 5 new workers connect at a time, later jobs
+# go to the first worker that offers itself; every message arrives once. Eight to a
+# server slow to greet: 5 connect at once, and the jobs behind them wait a second
+# at most before starting workers of their own.
+wait_for no_rspawn && pass reuse_rspawn_exits || fail reuse_rspawn_exits "qmail-rspawn still runs: $(ls -l /proc/$RSPAWN/fd)"
+printf '20\n' > "$QM_HOME/control/concurrencyperdomain"
+printf '100\n' > "$QM_HOME/control/remotetransactions"
+for i in $(seq 40); do queue_msg $U@example.org b$i@burst.test; done
+for i in $(seq 8); do queue_msg $U@example.org s$i@slow.test; done
+start_send
+wait_for find_rspawn
+all48() { for i in $(seq 40); do has_result b$i@burst.test || return 1; done
+          for i in $(seq 8); do has_result s$i@slow.test || return 1; done; }
+wait_for all48
+succ=0; for i in $(seq 40); do case "$(result b$i@burst.test)" in success:*) succ=$((succ + 1)) ;; esac; done
+twice=$(awk '$3 == "rcpt" { print $4 }' "$w/log.2531" | sort | uniq -d | wc -l)
+# the most connections at one moment between their opening and their first
+# transaction's end: what qmail-rspawn counts as workers still starting
+starting=$(awk '$3 == "conn" { print $1, 1 } $3 == "done" && !seen[$2]++ { print $1, -1 }' "$w/log.2531" |
+  sort -n -k1,1 -k2,2 | awk '{ n += $2; if (n > m) m = n } END { print m + 0 }')
+if [ $succ = 40 ] && [ "$(ev "$w/log.2531" done)" = 40 ] && [ "$twice" = 0 ] && [ "$starting" -le 5 ] &&
+   [ "$(conns "$w/log.2531")" -lt 20 ]
+then pass reuse_burst_few_connections
+else fail reuse_burst_few_connections "$succ successes, $(ev "$w/log.2531" done) at the peer over $(conns "$w/log.2531") connections, up to $starting starting at once, $twice twice"; fi
+times=$(awk '$3 == "conn" { print $1 }' "$w/log.2532" | sort -n)
+first=$(echo "$times" | sed -n 1p) fifth=$(echo "$times" | sed -n 5p) sixth=$(echo "$times" | sed -n 6p)
+succ=0; for i in $(seq 8); do case "$(result s$i@slow.test)" in success:*) succ=$((succ + 1)) ;; esac; done
+if [ $succ = 8 ] && [ -n "$sixth" ] &&
+   python3 -c 'import sys; a, e, s = map(float, sys.argv[1:]); sys.exit(0 if e - a < 0.5 and 0.8 <= s - a <= 1.9 else 1)' "$first" "$fifth" "$sixth"
+then pass reuse_burst_wait_bounded
+else fail reuse_burst_wait_bounded "$succ successes; connections at $(echo $times)"; fi
+kill -TERM $SEND_PID; wait $SEND_PID 2>/dev/null
+wait_for no_rspawn
+printf '1\n' > "$QM_HOME/control/concurrencyperdomain"
+printf '3\n' > "$QM_HOME/control/remotetransactions"
+
 # --- a hostile worker: what it says of its connection is checked -----------------------
 # A fake qmail-remote: as a worker (QMAIL_WORKER=6) it offers itself after each job
 # in the way its host's name says, then serves whatever job comes. qmail-rspawn must
@@ -171,7 +210,6 @@ while True:
 EOF
 chmod 755 "$w/fake"
 : > "$w/fake.log"; chmod 666 "$w/fake.log"
-wait_for no_rspawn && pass reuse_rspawn_exits || fail reuse_rspawn_exits "qmail-rspawn still runs: $(ls -l /proc/$RSPAWN/fd)"
 QMAILREMOTE=$w/fake start_send
 wait_for find_rspawn
 sleep 1
