@@ -397,14 +397,56 @@ static void session_init(remote_smtp *s, struct conn *c, char const *ip, char co
   s->keep = worker >= 0;
 }
 
+/* The control files. A worker reads them again for a job when its copy is a
+ * second old or more: a change reaches the next deliveries within a second,
+ * and a stream of jobs does not pay a dozen system calls each. */
+#define CONTROL_FRESH_MS 1000
+static struct {
+  stralloc helo, routes, tlsdests;
+  unsigned long tconnect, tremote;
+  uint64_t when;
+  int ok;
+} ctl = { STRALLOC_ZERO, STRALLOC_ZERO, STRALLOC_ZERO, 60, 1200, 0, 0 };
+
+static uint64_t mono_ms(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* 1 with ctl current, 0 when a file could not be read (ctl then unusable). */
+static int control_current(void)
+{
+  uint64_t now = mono_ms();
+  if (ctl.ok && now - ctl.when < CONTROL_FRESH_MS) return 1;
+  ctl.ok = 0;
+  ctl.helo.len = ctl.routes.len = ctl.tlsdests.len = 0;
+  ctl.tconnect = 60; ctl.tremote = 1200; tdns = 20;
+  if (qm_control_readline(&ctl.helo, "control/helohost") <= 0
+    && qm_control_readline(&ctl.helo, "control/me") <= 0) return 0;
+  if (qm_control_readlist(&ctl.routes, "control/smtproutes") < 0
+    || qm_control_readulong(&ctl.tconnect, "control/timeoutconnect", 60) < 0
+    || qm_control_readulong(&ctl.tremote, "control/timeoutremote", 1200) < 0
+    || qm_control_readulong(&tdns, "control/timeoutdns", 20) < 0
+    || qm_control_readlist(&ctl.tlsdests, "control/tlsdestinations") < 0)
+    return 0;
+  if (!ctl.tconnect) ctl.tconnect = 1;
+  if (!ctl.tremote) ctl.tremote = 1;
+  if (tdns > 600) tdns = 600;
+  ctl.when = now;
+  ctl.ok = 1;
+  return 1;
+}
+
 /* One delivery: its reports in out (a message report always last). */
 static void deliver(int argc, char const *const *argv)
 {
-  static stralloc helo = STRALLOC_ZERO, routes = STRALLOC_ZERO, tlsdests = STRALLOC_ZERO;
+  stralloc const *helo = &ctl.helo, *routes = &ctl.routes, *tlsdests = &ctl.tlsdests;
   remote_tlsdest dest;
   char const *x;
   int plainretry = 0;
-  unsigned long tconnect = 60, tremote = 1200;
+  unsigned long tconnect, tremote;
   remote_route rt;
   remote_resolver res;
   static remote_dnsctx dctx;
@@ -418,32 +460,25 @@ static void deliver(int argc, char const *const *argv)
   remote_conninfo reinfo = kept.info;
 
   kept.fd = -1;
-  helo.len = routes.len = tlsdests.len = 0;
   dnserr = 0;
   if (argc < 4) { say('Z', "qmail-remote was invoked improperly. (#4.3.0)\n"); goto end_kept; }
-  if (qm_control_readline(&helo, "control/helohost") <= 0
-    && qm_control_readline(&helo, "control/me") <= 0)
-    { say('Z', "Unable to read control files. (#4.3.0)\n"); goto end_kept; }
-  if (qm_control_readlist(&routes, "control/smtproutes") < 0
-    || qm_control_readulong(&tconnect, "control/timeoutconnect", 60) < 0
-    || qm_control_readulong(&tremote, "control/timeoutremote", 1200) < 0
-    || qm_control_readulong(&tdns, "control/timeoutdns", 20) < 0
-    || qm_control_readlist(&tlsdests, "control/tlsdestinations") < 0)
-    { say('Z', "Unable to read control files. (#4.3.0)\n"); goto end_kept; }
-  if (remote_tlsdest_find(&dest, tlsdests.s, tlsdests.len, argv[1]) < 0)
+  if (!control_current()) { say('Z', "Unable to read control files. (#4.3.0)\n"); goto end_kept; }
+  tconnect = ctl.tconnect;
+  tremote = ctl.tremote;
+  if (remote_tlsdest_find(&dest, tlsdests->s, tlsdests->len, argv[1]) < 0)
     { say('Z', "Unable to parse tlsdestinations. (#4.3.0)\n"); goto end_kept; }
   if (tlsctl < 0) {
-    x = getenv("QMAIL_TLSD");
-    if (x && x[0] == '/' && access(x, X_OK) == 0) { tlsd_path = x; tlsd_cafile = dest.cafile; }
+    if (!tlsd_path) {
+      x = getenv("QMAIL_TLSD");
+      if (x && x[0] == '/' && access(x, X_OK) == 0) tlsd_path = x;
+    }
+    tlsd_cafile = dest.cafile;   /* this job's line: a helper not yet started takes it */
   }
   tlshelper = tlsctl >= 0 || tlsd_path;
   if (dest.policy != REMOTE_TLS_OPPORTUNISTIC && !tlshelper) {
     say('Z', "Sorry, tlsdestinations requires TLS for this domain and qmail-tlsd is not running. (#4.7.5)\n");
     goto end_kept;
   }
-  if (!tconnect) tconnect = 1;
-  if (!tremote) tremote = 1;
-  if (tdns > 600) tdns = 600;
   if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) size = (unsigned long long)st.st_size;
 
   /* An idle plaintext connection to this host: straight to MAIL. If it turns out
@@ -454,7 +489,7 @@ static void deliver(int argc, char const *const *argv)
     struct conn c = { reusefd, (unsigned int)tremote };
     remote_smtp s;
     enum remote_smtp_result r;
-    session_init(&s, &c, reinfo.ipstr, helo.s, argv, argc, size, &dest, &next);
+    session_init(&s, &c, reinfo.ipstr, helo->s, argv, argc, size, &dest, &next);
     s.reused = 1;
     s.caps = reinfo.caps;
     s.sizemax = reinfo.sizemax;
@@ -469,7 +504,7 @@ static void deliver(int argc, char const *const *argv)
     }
   }
 
-  rr = remote_route_find(&rt, routes.s, routes.len, argv[1]);
+  rr = remote_route_find(&rt, routes->s, routes->len, argv[1]);
   if (rr < 0) { say('Z', "Unable to parse smtproutes. (#4.3.0)\n"); return; }
   dctx.ask = dns_ask;
   remote_resolve_dns(&res, &dctx);
@@ -532,7 +567,7 @@ static void deliver(int argc, char const *const *argv)
     (void)setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c.timeout = (unsigned int)tremote;
     ipfmt(ipstr, ip);
-    session_init(&s, &c, ipstr, helo.s, argv, argc, size, &dest, &next);
+    session_init(&s, &c, ipstr, helo->s, argv, argc, size, &dest, &next);
     s.tlshelper = tlshelper && !plain;
     s.tlsname = plan.addr[i].name;
     s.starttls = handover;

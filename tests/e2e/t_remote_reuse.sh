@@ -24,7 +24,7 @@ trap 'rm -rf "$w"; inst_cleanup; rm -f "$LOG"; [ -n "$created" ] && userdel $U 2
 ip addr add 127.0.0.2/8 dev lo 2>/dev/null
 printf '%s\n' reuse.test:[127.0.0.2]:2525 close.test:[127.0.0.2]:2526 quiet.test:[127.0.0.2]:2528 \
   one.test:[127.0.0.2]:2527 two.test:[127.0.0.2]:2527 reset.test:[127.0.0.2]:2530 \
-  burst.test:[127.0.0.2]:2531 slow.test:[127.0.0.2]:2532 > "$QM_HOME/control/smtproutes"
+  burst.test:[127.0.0.2]:2531 slow.test:[127.0.0.2]:2532 fresh.test:[127.0.0.2]:2533 > "$QM_HOME/control/smtproutes"
 printf '20\n' > "$QM_HOME/control/timeoutremote"
 printf '1\n' > "$QM_HOME/control/concurrencyperdomain"
 printf '2\n' > "$QM_HOME/control/timeoutremoteidle"
@@ -39,12 +39,12 @@ find_rspawn() { RSPAWN=$(pgrep -P "$SEND_PID" -u qmailr -x qmail-rspawn); [ -n "
 rspawn_fds() { ls "/proc/$RSPAWN/fd" 2>/dev/null | wc -l; }
 no_rspawn() { ! kill -0 "$RSPAWN" 2>/dev/null; }
 
-for p in "2525 normal" "2526 close421" "2527 normal" "2528 close" "2529 normal" "2530 reset" "2531 normal" "2532 slow"; do
+for p in "2525 normal" "2526 close421" "2527 normal" "2528 close" "2529 normal" "2530 reset" "2531 normal" "2532 slow" "2533 normal"; do
   set -- $p
   python3 "$QM_SRC/tests/e2e/smtp_count_peer.py" 127.0.0.2 $1 "$w/log.$1" $2 > "$w/ready.$1" &
   INST_PIDS="$INST_PIDS $!"
 done
-for p in 2525 2526 2527 2528 2529 2530 2531 2532; do for _ in $(seq 50); do [ -s "$w/ready.$p" ] && break; sleep 0.1; done; done
+for p in 2525 2526 2527 2528 2529 2530 2531 2532 2533; do for _ in $(seq 50); do [ -s "$w/ready.$p" ] && break; sleep 0.1; done; done
 
 start_send
 wait_for find_rspawn
@@ -117,6 +117,20 @@ else fail reuse_never_across_domains "connections and recipients: $(printf '%s|'
 sleep 2.5
 [ "$(rspawn_fds)" = "$fds0" ] && pass reuse_idle_fds_closed ||
   fail reuse_idle_fds_closed "qmail-rspawn had $fds0 descriptors at start, $(rspawn_fds) now"
+
+# a worker reads its control files again when its copy is a second old: a domain
+# newly listed in tlsdestinations never uses the worker's plaintext connection
+deliver p@fresh.test
+printf 'fresh.test\n' > "$QM_HOME/control/tlsdestinations"
+sleep 1.2
+deliver q@fresh.test
+case "$(result p@fresh.test) | $(result q@fresh.test)" in
+  success:*\ \|\ deferral:*4.7.5*)
+    if [ "$(ev "$w/log.2533" mail)" = 1 ] && [ "$(ev "$w/log.2533" quit)" -ge 1 ]; then pass reuse_control_reread
+    else fail reuse_control_reread "peer: $(tr '\n' '|' < "$w/log.2533")"; fi ;;
+  *) fail reuse_control_reread "got '$(result p@fresh.test)' and '$(result q@fresh.test)'" ;;
+esac
+: > "$QM_HOME/control/tlsdestinations"
 
 # qmail-rspawn stopping ends what it keeps: QUIT for the idle one.test connection at
 # once, long before its idle time is over
@@ -229,8 +243,9 @@ for h in $hosts; do
   esac
 done
 all_ok=1; for h in $hosts; do for r in 1 2; do case "$(result $r@$h.test)" in success:*) ;; *) all_ok= ;; esac; done; done
-[ -z "$bad" ] && [ -n "$all_ok" ] && [ "$(wc -l < "$w/fake.log")" = 16 ] && pass reuse_hostile_worker_refused ||
-  fail reuse_hostile_worker_refused "${bad:-$(wc -l < "$w/fake.log") runs, all delivered: ${all_ok:-no}} $(for h in $hosts; do printf "%s " "$(result 1@$h.test)" "$(result 2@$h.test)"; done)"
+runs=$(for h in $hosts; do grep -c "^$h\.test " "$w/fake.log"; done | awk '{ n += $1 } END { print n }')
+[ -z "$bad" ] && [ -n "$all_ok" ] && [ "$runs" = 16 ] && pass reuse_hostile_worker_refused ||
+  fail reuse_hostile_worker_refused "${bad:-$runs runs, all delivered: ${all_ok:-no}} $(for h in $hosts; do printf "%s " "$(result 1@$h.test)" "$(result 2@$h.test)"; done)"
 # every worker kept was let go after the idle limit, and every refused one at once:
 # qmail-rspawn holds what it held before any delivery, and no fake worker is left
 sleep 2.5
