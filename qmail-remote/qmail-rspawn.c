@@ -75,14 +75,18 @@ static char const *check(send_cmd *c)
  * the channels of waiting workers, keyed by host as the connections were; a
  * channel closed here ends its worker (QUIT to the server).
  *
- * A burst to one host does not start a worker per job: while START_MAX workers
- * for the host are still in their first delivery (connecting, greeting, EHLO),
- * further jobs for it wait here, for the first worker that offers itself, for
- * one of those to end, or PENDING_MS at most. */
+ * A burst to one host does not start a worker per job: a job for a host with
+ * no waiting worker waits here for the first worker of its host that offers
+ * itself; it gets a new worker only once it has waited GROW_MS (the host's
+ * workers do not keep up) and fewer than START_MAX of the host's workers are
+ * in their first delivery (connecting, greeting, EHLO), or once it has waited
+ * PENDING_MS, whatever they are doing. A job for a host with no worker at all
+ * starts one at once. */
 #define WORKER_FD 6
 #define CHAN_FD_MAX 1024        /* channels sit below this, so a table finds their worker */
 #define START_MAX 5
 #define PENDING_MS 1000
+#define GROW_MS 5
 
 static int workers;             /* reuse on: jobs go to workers */
 static remote_conncache cache;
@@ -159,6 +163,15 @@ static pid_t start_fresh(unsigned int s, char const *job, size_t len, int msg, i
   return chanpid[chan];
 }
 
+/* Workers for host busy with a job. */
+static unsigned int busy_for(char const *host)
+{
+  unsigned int s, n = 0;
+  for (s = 0; s < QM_SPAWN; s++)
+    if (wslot[s].chan >= 0 && !strcasecmp(wslot[s].host, host)) n++;
+  return n;
+}
+
 /* Workers for host still in their first delivery. */
 static unsigned int starting(char const *host)
 {
@@ -215,11 +228,24 @@ static void pending_run(unsigned int i, int chan)
   send_spawner_handed(p.slot, pid);
 }
 
-/* Starts pending jobs for host while fewer than START_MAX of its workers are new. */
-static void pending_kick(char const *host)
+/* Gives a new worker to each job of host (0: of any host) that has waited
+ * GROW_MS, while fewer than START_MAX of its host's workers are new. */
+static void pending_grow(char const *host, uint64_t now)
 {
-  int i;
-  while ((i = pending_find(host)) >= 0 && starting(host) < START_MAX) pending_run((unsigned int)i, -1);
+  unsigned int i = 0;
+  while (i < npend && pend[i].since + GROW_MS <= now) {
+    char const *h = wslot[pend[i].slot].host;
+    if ((!host || !strcasecmp(h, host)) && starting(h) < START_MAX) pending_run(i, -1);
+    else i++;
+  }
+}
+
+/* When the next pending job will have waited GROW_MS, if one is younger. */
+static uint64_t grow_due(uint64_t now)
+{
+  unsigned int i;
+  for (i = 0; i < npend; i++) if (pend[i].since + GROW_MS > now) return pend[i].since + GROW_MS;
+  return UINT64_MAX;
 }
 
 /* send_spawner's hand: the most recently waiting worker for the host takes the
@@ -245,7 +271,8 @@ static pid_t hand(unsigned int s, send_cmd const *c, int msg, int rep)
     if (job_send(chan, job, len, msg, rep)) { wslot[s].chan = chan; return chanpid[chan]; }
     fd_close(chan);
   }
-  if (starting(host) >= START_MAX && pending_add(s, job, len, msg, rep)) return -1;
+  /* a host already being served waits for its workers first (see above) */
+  if ((busy_for(host) || starting(host) >= START_MAX) && pending_add(s, job, len, msg, rep)) return -1;
   return start_fresh(s, job, len, msg, rep);   /* 0: the plain fork answers, or says why not */
 }
 
@@ -280,8 +307,10 @@ static void ended(unsigned int s, int wstat)
     chan = -1;
   } else if (ok && remote_conncache_put(&cache, wslot[s].host, chan, &info, now_ms())) chan = -1;
   if (chan >= 0) fd_close(chan);
-  pending_kick(wslot[s].host);
+  pending_grow(wslot[s].host, now_ms());
 }
+
+static uint64_t grow_at = UINT64_MAX;   /* when a pending job next reaches GROW_MS */
 
 static void tick(tain *deadline)
 {
@@ -290,8 +319,11 @@ static void tick(tain *deadline)
   while ((fd = remote_conncache_expire(&cache, now)) >= 0) fd_close(fd);
   /* a job waits PENDING_MS at most, whatever the first deliveries are doing */
   while (npend && pend[0].since + PENDING_MS <= now) pending_run(0, -1);
+  if (grow_at <= now) pending_grow(0, now);
+  grow_at = grow_due(now);
   w = remote_conncache_wait(&cache, now);
   if (npend && pend[0].since + PENDING_MS - now < w) w = pend[0].since + PENDING_MS - now;
+  if (grow_at != UINT64_MAX && grow_at - now < w) w = grow_at - now;
   if (w != UINT64_MAX) {
     tain d;
     tain_from_millisecs(&d, (int)(w > 600000 ? 600000 : w) + 1);

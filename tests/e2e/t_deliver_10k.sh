@@ -1,7 +1,10 @@
 #!/bin/bash
 # The scheduler under load, with real local delivery into a Maildir: 10,000 messages
 # queued through qmail-queue as fast as four writers can all arrive, each exactly
-# once; the time from the first injection to the last delivery is printed.
+# once; the time from the first injection to the last delivery is printed. Once
+# the queue is empty qmail-send holds no more descriptors than before the load:
+# every queue file it removed was closed too (the last closes go through a thread
+# of their own).
 . "$QM_SRC/tests/e2e/lib.sh"
 need_root
 inst_new
@@ -9,6 +12,9 @@ inst_new
 send_user qmloadt
 printf './Maildir/\n' > "$H/.qmail"; chown $U: "$H/.qmail"
 start_send
+sendfds() { ls "/proc/$SEND_PID/fd" 2>/dev/null | wc -l; }
+sleep 1
+fds0=$(sendfds)
 t0=$(date +%s.%N)
 out=$(python3 "$PY" load 10000 fast 4 $U@example.org) || fail load_queue "$out"
 if drain 10000 90; then
@@ -20,5 +26,8 @@ if drain 10000 90; then
 else
   fail load_10000_delivered "after 90 s: $(delivered) delivered, $(queued) queued; $out"
 fi
+
+sleep 1
+[ "$(sendfds)" = "$fds0" ] && pass load_no_fd_left || fail load_no_fd_left "qmail-send held $fds0 descriptors before the load, $(sendfds) after"
 
 kill -TERM $SEND_PID; wait $SEND_PID 2>/dev/null
