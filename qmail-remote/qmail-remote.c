@@ -226,10 +226,6 @@ static int handover(remote_smtp *s)
   struct conn *c = s->io.ctx;
   char req[REMOTE_TLS_REQ_MAX], line[QM_TLSCTL_MAX];
   size_t n = remote_tls_request(req, s->tlsname ? s->tlsname : "", s->tls), len = 0;
-  struct msghdr m;
-  struct iovec v;
-  union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } cm;
-  struct cmsghdr *h;
   int newfd = -1, k;
   qm_tlsreport rep;
   if (!n) { tlswhy(s, "the server name cannot be sent to the helper"); fd_close(c->fd); c->fd = -1; return 0; }
@@ -247,24 +243,14 @@ static int handover(remote_smtp *s)
   while (!len || line[len - 1] != '\n') {
     struct conn w = { tlsctl, c->timeout };
     ssize_t r;
+    int got;
+    unsigned int nfd;
     if (len == sizeof line) break;
-    memset(&m, 0, sizeof m);
-    v.iov_base = line + len; v.iov_len = sizeof line - len;
-    m.msg_iov = &v; m.msg_iovlen = 1;
-    m.msg_control = cm.b; m.msg_controllen = sizeof cm.b;
     if (!waitfd(&w, IOPAUSE_READ)) break;
-    r = recvmsg(tlsctl, &m, MSG_CMSG_CLOEXEC);
+    r = qm_fdpass_recv(tlsctl, line + len, sizeof line - len, &got, 1, &nfd, 0);
     if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (r <= 0) { tlshelper = 0; break; }
-    for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
-      if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
-        size_t j, nfd = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (j = 0; j < nfd; j++) {
-          int fd;
-          memcpy(&fd, CMSG_DATA(h) + j * sizeof(int), sizeof fd);
-          if (newfd < 0) newfd = fd; else fd_close(fd);
-        }
-      }
+    if (r > 0 && nfd) { if (newfd < 0) newfd = got; else fd_close(got); }
+    else if (r <= 0) { if (r == 0 && nfd) fd_close(got); tlshelper = 0; break; }
     len += (size_t)r;
   }
   k = len && line[len - 1] == '\n' ? qm_tlsctl_parse_report(&rep, line, len - 1) : -1;
