@@ -31,6 +31,9 @@ test_qm_tlsctl_SRCS := tests/unit/test_qm_tlsctl.c
 UNITS += test_qm_fdpass
 test_qm_fdpass_SRCS := tests/unit/test_qm_fdpass.c
 
+UNITS += test_qm_closer
+test_qm_closer_SRCS := tests/unit/test_qm_closer.c
+
 # qm_getpw: the netstrings between qmail-lspawn and its long-running qmail-getpw.
 UNITS += test_qm_getpw
 test_qm_getpw_SRCS := tests/unit/test_qm_getpw.c

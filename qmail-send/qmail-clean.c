@@ -13,6 +13,7 @@
 #include <skalibs/allreadwrite.h>
 #include <skalibs/strerr.h>
 
+#include "qm_closer.h"
 #include "qm_conf.h"
 #include "qm_exit.h"
 #include "qm_queue.h"
@@ -40,9 +41,11 @@ static void sweep_pid(void)
   closedir(d);
 }
 
+/* The name goes at once; the blocks with a close in the closer thread, so a
+ * device slow to discard them does not hold up the next command. */
 static int gone(char const *path)
 {
-  return unlink(path) == 0 || errno == ENOENT;
+  return qm_unlink_later(path, -1);
 }
 
 static char clean_one(int kind, uint64_t id)
@@ -65,6 +68,7 @@ int main(void)
   if (chdir(QM_HOME) < 0 || chdir("queue") < 0)
     strerr_diefu2sys(QM_EXIT_TEMP, "switch to ", QM_HOME "/queue");
   sweep_pid();
+  qm_closer_start();
   send_clean_init(&c);
   for (;;) {
     ssize_t r = fd_read(0, buf, sizeof buf);

@@ -28,6 +28,7 @@
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
 
+#include "qm_closer.h"
 #include "qm_conf.h"
 #include "qm_control.h"
 #include "qm_dsn.h"
@@ -363,61 +364,6 @@ static void wake_waiters_oldest(int c)
   if (send_waitq_take(&ch[c].waiting, 0, &j, 1)) job_push(c, j.id, j.birth, now());
 }
 
-/* The last close of an unlinked file frees its blocks, and on a file system
- * mounted with discard that close waits for the device to discard them (a
- * fifth of a drain's wall time went there). So the loop unlinks its own queue
- * files while it still holds a descriptor, and leaves the closes to a thread
- * that does nothing else; at most CLOSER_MAX wait for it, beyond that a close
- * happens here. */
-#define CLOSER_MAX 64
-static int closer_pipe[2] = { -1, -1 };
-static unsigned int closer_queued;   /* __atomic: descriptors handed over, not yet closed */
-
-static void *closer_main(void *arg)
-{
-  int fd;
-  (void)arg;
-  while (read(closer_pipe[0], &fd, sizeof fd) == (ssize_t)sizeof fd) {
-    close(fd);
-    __atomic_sub_fetch(&closer_queued, 1, __ATOMIC_RELAXED);
-  }
-  return 0;
-}
-
-static void closer_start(void)
-{
-  pthread_t t;
-  if (pipecoe(closer_pipe) < 0) { closer_pipe[0] = closer_pipe[1] = -1; return; }
-  if (ndelay_on(closer_pipe[1]) < 0 || pthread_create(&t, 0, &closer_main, 0)) {
-    close(closer_pipe[0]); close(closer_pipe[1]);
-    closer_pipe[0] = closer_pipe[1] = -1;
-    return;
-  }
-  pthread_detach(t);
-}
-
-static void close_later(int fd)
-{
-  if (fd < 0) return;
-  if (closer_pipe[1] >= 0 && __atomic_load_n(&closer_queued, __ATOMIC_RELAXED) < CLOSER_MAX) {
-    __atomic_add_fetch(&closer_queued, 1, __ATOMIC_RELAXED);
-    if (write(closer_pipe[1], &fd, sizeof fd) == (ssize_t)sizeof fd) return;
-    __atomic_sub_fetch(&closer_queued, 1, __ATOMIC_RELAXED);
-  }
-  close(fd);
-}
-
-/* Unlinks path, holding fd (open on it, or -1: opened here if the file is
- * there) so that the blocks are freed by close_later. 0 on failure (errno), 1
- * removed or not there. */
-static int unlink_later(char const *path, int fd)
-{
-  if (fd < 0) fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-  if (unlink(path) < 0 && errno != ENOENT) { int e = errno; if (fd >= 0) close(fd); errno = e; return 0; }
-  close_later(fd);
-  return 1;
-}
-
 static void pass_complete(int c, unsigned int pi)
 {
   pass *p = &ch[c].p[pi];
@@ -431,7 +377,7 @@ static void pass_complete(int c, unsigned int pi)
   if (!p->undone) {
     prep *lz = lazy_find(p->id);
     if (lz) { if (fd >= 0) close(fd); lazy_chan_done(lz, c); maybe_done(p->id); return; }
-    if (!unlink_later(qpath(path, chan_dir[c], p->id, 1), fd))
+    if (!qm_unlink_later(qpath(path, chan_dir[c], p->id, 1), fd))
       log3("warning: unable to unlink ", path, "; will try again later");
     else maybe_done(p->id);
     return;
@@ -1029,7 +975,7 @@ static void finish_message(uint64_t id)
   }
   send_log_end(&logsa, id);
   logflush();
-  if (!unlink_later(qpath(path, "info", id, 1), -1)) {
+  if (!qm_unlink_later(qpath(path, "info", id, 1), -1)) {
     log3("warning: unable to unlink ", path, "; will try again later");
     return;
   }
@@ -1256,7 +1202,7 @@ static void prep_close(prep *pp)
 {
   size_t k;
   /* the files may be unlinked already: their blocks go with the last close */
-  for (k = 0; k < 3; k++) if (pp->fd[k] >= 0) { close_later(pp->fd[k]); pp->fd[k] = -1; }
+  for (k = 0; k < 3; k++) if (pp->fd[k] >= 0) { qm_close_later(pp->fd[k]); pp->fd[k] = -1; }
   lazy_free(pp);
 }
 
@@ -1630,7 +1576,7 @@ int main(void)
   if (fstat(6, &st) < 0) die_start("no qmail-clean");
   /* without the pipe the fsyncs of preprocessing run in the loop, as they can */
   if (pipecoe(sync_pipe) < 0) sync_pipe[0] = sync_pipe[1] = -1;
-  closer_start();
+  qm_closer_start();
   startup_scan();
   td.wanted = 1;
   mess_next = now();

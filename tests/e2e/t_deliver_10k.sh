@@ -4,7 +4,7 @@
 # once; the time from the first injection to the last delivery is printed. Once
 # the queue is empty qmail-send holds no more descriptors than before the load:
 # every queue file it removed was closed too (the last closes go through a thread
-# of their own).
+# of their own), and so does qmail-clean.
 . "$QM_SRC/tests/e2e/lib.sh"
 need_root
 inst_new
@@ -13,8 +13,9 @@ send_user qmloadt
 printf './Maildir/\n' > "$H/.qmail"; chown $U: "$H/.qmail"
 start_send
 sendfds() { ls "/proc/$SEND_PID/fd" 2>/dev/null | wc -l; }
+cleanfds() { ls "/proc/$(pgrep -x -P "$SEND_PID" qmail-clean)/fd" 2>/dev/null | wc -l; }
 sleep 1
-fds0=$(sendfds)
+fds0=$(sendfds) cfds0=$(cleanfds)
 t0=$(date +%s.%N)
 out=$(python3 "$PY" load 10000 fast 4 $U@example.org) || fail load_queue "$out"
 if drain 10000 90; then
@@ -28,6 +29,7 @@ else
 fi
 
 sleep 1
-[ "$(sendfds)" = "$fds0" ] && pass load_no_fd_left || fail load_no_fd_left "qmail-send held $fds0 descriptors before the load, $(sendfds) after"
+[ "$(sendfds)" = "$fds0" ] && [ "$(cleanfds)" = "$cfds0" ] && [ "$cfds0" -gt 0 ] && pass load_no_fd_left ||
+  fail load_no_fd_left "qmail-send held $fds0 descriptors before the load, $(sendfds) after; qmail-clean $cfds0 and $(cleanfds)"
 
 kill -TERM $SEND_PID; wait $SEND_PID 2>/dev/null
