@@ -86,7 +86,7 @@ static char const *check(send_cmd *c)
 #define CHAN_FD_MAX 1024        /* channels sit below this, so a table finds their worker */
 #define START_MAX 5
 #define PENDING_MS 1000
-#define GROW_MS 5
+#define GROW_MS 20
 
 static int workers;             /* reuse on: jobs go to workers */
 static remote_conncache cache;
