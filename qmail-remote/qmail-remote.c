@@ -15,7 +15,6 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <skalibs/gccattributes.h>
 #include <skalibs/allreadwrite.h>
 #include <skalibs/djbunix.h>
 #include <skalibs/fmtscan.h>
@@ -25,6 +24,7 @@
 #include <skalibs/stralloc.h>
 #include <skalibs/tai.h>
 
+#include "qm_clock.h"
 #include "qm_conf.h"
 #include "qm_control.h"
 #include "qm_dnsclient.h"
@@ -390,21 +390,14 @@ static void session_init(remote_smtp *s, struct conn *c, char const *ip, char co
 static struct {
   stralloc helo, routes, tlsdests;
   unsigned long tconnect, tremote;
-  uint64_t when;
+  int64_t when;
   int ok;
 } ctl = { STRALLOC_ZERO, STRALLOC_ZERO, STRALLOC_ZERO, 60, 1200, 0, 0 };
-
-static uint64_t mono_ms(void)
-{
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
 
 /* 1 with ctl current, 0 when a file could not be read (ctl then unusable). */
 static int control_current(void)
 {
-  uint64_t now = mono_ms();
+  int64_t now = qm_now_ms();
   if (ctl.ok && now - ctl.when < CONTROL_FRESH_MS) return 1;
   ctl.ok = 0;
   ctl.helo.len = ctl.routes.len = ctl.tlsdests.len = 0;

@@ -24,6 +24,7 @@
 #include <skalibs/stralloc.h>
 #include <skalibs/strerr.h>
 
+#include "qm_clock.h"
 #include "qm_conf.h"
 #include "qm_control.h"
 #include "qm_exit.h"
@@ -61,13 +62,6 @@ typedef struct ctx_s {
   int localipfam;               /* 4, 6, or 0 without one */
 } ctx;
 
-static long long now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits up to c->timeout, and never past the session deadline, for fd to become
  * ready: 1 ready, 0 timed out, -1 error. */
 static int wait_fd(ctx *c, int fd, short events)
@@ -77,7 +71,7 @@ static int wait_fd(ctx *c, int fd, short events)
   p.fd = fd;
   p.events = events;
   do {
-    long long left = c->deadline - now_ms();
+    long long left = c->deadline - qm_now_ms();
     long long ms = (long long)c->timeout * 1000;
     if (left < ms) ms = left;
     if (ms <= 0) return 0;
@@ -425,7 +419,7 @@ int main(int argc, char const *const *argv)
   c.timeout = n < 1 ? 1 : n > 86400 ? 86400 : (int)n;
   if (qm_control_readulong(&n, "control/timeoutsession", SESSION_DEFAULT) < 0)
     die_reply("421 4.3.0 unable to read controls\r\n", "read control/timeoutsession");
-  c.deadline = now_ms() + 1000LL * (n < SESSION_MIN ? SESSION_MIN : n > SESSION_MAX ? SESSION_MAX : (long long)n);
+  c.deadline = qm_now_ms() + 1000LL * (n < SESSION_MIN ? SESSION_MIN : n > SESSION_MAX ? SESSION_MAX : (long long)n);
   if (qm_control_readulong(&n, "control/databytes", 0) < 0)
     die_reply("421 4.3.0 unable to read controls\r\n", "read control/databytes");
   x = getenv("DATABYTES");
@@ -524,7 +518,7 @@ int main(int argc, char const *const *argv)
     if (!flush_out(&c)) { smtpd_session_end(&s, 0); break; }
     w = wait_fd(&c, 0, POLLIN);
     if (w <= 0) {
-      smtpd_session_end(&s, now_ms() >= c.deadline ? SMTPD_END_SESSIONTIME : SMTPD_END_TIMEOUT);
+      smtpd_session_end(&s, qm_now_ms() >= c.deadline ? SMTPD_END_SESSIONTIME : SMTPD_END_TIMEOUT);
       break;
     }
     got = read(0, in, sizeof in);
@@ -541,7 +535,7 @@ int main(int argc, char const *const *argv)
       break;
     }
   }
-  c.deadline = now_ms() + 10000;   /* a little more time for the last reply only */
+  c.deadline = qm_now_ms() + 10000;   /* a little more time for the last reply only */
   flush_out(&c);
   smtpd_session_free(&s);
   return QM_EXIT_OK;

@@ -18,6 +18,7 @@
 #include <skalibs/strerr.h>
 #include <skalibs/types.h>
 
+#include "qm_clock.h"
 #include "qm_exit.h"
 #include "qm_tlsctl.h"
 #include "tlsd_req.h"
@@ -30,13 +31,6 @@
 char const *PROG = "qmail-tlsc";
 
 static char req[TLSD_REQ_MAX];
-
-static long now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Sends s[0..len) on fd; the first message carries the descriptors of fds[0..nfds). */
 static int send_fds(int fd, char const *s, size_t len, int const *fds, size_t nfds)
@@ -85,7 +79,7 @@ static int getline_fd(int fd, char *line, size_t *pos, size_t max, long deadline
     if (*pos == max) { errno = EPROTO; return -1; }
     if (deadline) {
       struct pollfd p = { fd, POLLIN, 0 };
-      long left = deadline - now_ms();
+      long left = deadline - qm_now_ms();
       int k;
       if (left <= 0) { errno = ETIMEDOUT; return -1; }
       k = poll(&p, 1, (int)left);
@@ -171,7 +165,7 @@ int main(int argc, char const *const *argv)
     if (nul > 1) close(nul);
   }
 
-  k = getline_fd(sp[0], line, &lpos, sizeof line, now_ms() + TLSC_GO_SECS * 1000L, &rest, &restlen);
+  k = getline_fd(sp[0], line, &lpos, sizeof line, qm_now_ms() + TLSC_GO_SECS * 1000L, &rest, &restlen);
   if (k < 0) strerr_diefu1sys(QM_EXIT_TEMP, "read the answer of qmail-tlsd");
   if (!k) strerr_dief1x(QM_EXIT_TEMP, "qmail-tlsd closed the connection without an answer");
   if (!strncmp(line, "fail ", 5)) answer_die("qmail-tlsd refused the connection: ", line + 5);

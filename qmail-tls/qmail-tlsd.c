@@ -31,6 +31,7 @@
 #include <skalibs/strerr.h>
 #include <skalibs/types.h>
 
+#include "qm_clock.h"
 #include "qm_conf.h"
 #include "qm_exit.h"
 #include "qm_fdpass.h"
@@ -77,13 +78,6 @@ static unsigned int handshake_secs = TLSD_HANDSHAKE_SECS;
 static char pidstr[PID_FMT];
 
 /* --- small system helpers --------------------------------------------------------- */
-
-static long now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int nonblock(int fd)
 {
@@ -288,7 +282,7 @@ static int certfiles_changed(struct certfiles *cf)
 static void certfiles_reload(struct certfiles *cf, int force)
 {
   char e[512];
-  long now = now_ms();
+  long now = qm_now_ms();
   if (!force) {
     if (now - cf->checked < 1000 && now >= cf->checked) return;
     cf->checked = now;
@@ -303,7 +297,7 @@ static void certfiles_reload(struct certfiles *cf, int force)
 
 static int handshake(SSL *ssl, int fd)
 {
-  long deadline = now_ms() + (long)handshake_secs * 1000;
+  long deadline = qm_now_ms() + (long)handshake_secs * 1000;
   for (;;) {
     struct pollfd p;
     long left;
@@ -315,7 +309,7 @@ static int handshake(SSL *ssl, int fd)
       case SSL_ERROR_WANT_WRITE: p.events = POLLOUT; break;
       default: return 0;
     }
-    left = deadline - now_ms();
+    left = deadline - qm_now_ms();
     if (left <= 0) { errno = ETIMEDOUT; return -1; }
     if (poll(&p, 1, (int)left) < 0 && errno != EINTR) return 0;
   }
@@ -422,7 +416,7 @@ static void rescan(struct relay *r)
   int hold;
   size_t n = tlsd_plain_scan(&r->scan, r->in + r->infwd, r->inlen - r->infwd, &hold);
   r->infwd += n;
-  if (hold) { r->hold = 1; r->holdstart = now_ms(); }
+  if (hold) { r->hold = 1; r->holdstart = qm_now_ms(); }
 }
 
 /* Server: the served program said "starttls". Its reply is already in the socketpair
@@ -530,7 +524,7 @@ static int relay(struct relay *r, int server, char const *mode, int reqcert)
       else if (n < 0 && errno != EAGAIN) return 0;
     }
     if (r->childeof && r->outpos == r->outlen) return 0;
-    if (r->hold && now_ms() - r->holdstart >= TLSD_HOLD_MS) {
+    if (r->hold && qm_now_ms() - r->holdstart >= TLSD_HOLD_MS) {
       /* the served program never decided: it was not a command (say, a body line) */
       r->hold = 0; rescan(r); progress = 1;
     }
@@ -830,7 +824,7 @@ static void __attribute__((noreturn)) session(int fd, struct srvcfg const *cfg)
   static tlsd_req q;
   extern char **environ;
   int fds[3] = { -1, -1, -1 }, nfds = 0, r = 0, rc, i;
-  long deadline = now_ms() + TLSD_REQ_SECS * 1000L;
+  long deadline = qm_now_ms() + TLSD_REQ_SECS * 1000L;
   char num[INT_FMT];
   tlsd_req_init(&q);
   while (!r) {
@@ -839,7 +833,7 @@ static void __attribute__((noreturn)) session(int fd, struct srvcfg const *cfg)
     struct iovec v;
     union { struct cmsghdr h; char b[CMSG_SPACE(3 * sizeof(int))]; } c;
     struct pollfd p = { fd, POLLIN, 0 };
-    long left = deadline - now_ms();
+    long left = deadline - qm_now_ms();
     ssize_t n;
     size_t took;
     if (left <= 0) session_refuse(fd, "timeout reading the request");
@@ -1042,7 +1036,7 @@ int main(int argc, char const *const *argv)
     char e[512];
     cf.n = ncert;
     cf.reqcert = reqcert;
-    cf.checked = now_ms();
+    cf.checked = qm_now_ms();
     if (!certfiles_load(&cf, e, sizeof e)) strerr_dief1x(QM_EXIT_TEMP, e);
   } else {
     ctxs[nctx++] = newctx(0);
