@@ -23,14 +23,13 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <skalibs/allreadwrite.h>
 #include <skalibs/djbunix.h>
-#include <skalibs/gccattributes.h>
 #include <skalibs/selfpipe.h>
 #include <skalibs/sig.h>
 #include <skalibs/strerr.h>
 #include <skalibs/tai.h>
 
+#include "qm_clock.h"
 #include "qm_conf.h"
 #include "qm_exit.h"
 #include "qm_control.h"
@@ -108,11 +107,10 @@ static struct pending {
 } pend[QM_SPAWN];
 static unsigned int npend;
 
+/* The cache and the pending jobs count in unsigned milliseconds. */
 static uint64_t now_ms(void)
 {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+  return (uint64_t)qm_now_ms();
 }
 
 /* A job for a waiting worker: 1 sent (the worker has the message and the
@@ -163,21 +161,13 @@ static pid_t start_fresh(unsigned int s, char const *job, size_t len, int msg, i
   return chanpid[chan];
 }
 
-/* Workers for host busy with a job. */
-static unsigned int busy_for(char const *host)
+/* Workers for host busy with a job; with fresh, only those still in their
+ * first delivery. */
+static unsigned int busy_for(char const *host, int fresh)
 {
   unsigned int s, n = 0;
   for (s = 0; s < QM_SPAWN; s++)
-    if (wslot[s].chan >= 0 && !strcasecmp(wslot[s].host, host)) n++;
-  return n;
-}
-
-/* Workers for host still in their first delivery. */
-static unsigned int starting(char const *host)
-{
-  unsigned int s, n = 0;
-  for (s = 0; s < QM_SPAWN; s++)
-    if (wslot[s].chan >= 0 && wslot[s].fresh && !strcasecmp(wslot[s].host, host)) n++;
+    if (wslot[s].chan >= 0 && (!fresh || wslot[s].fresh) && !strcasecmp(wslot[s].host, host)) n++;
   return n;
 }
 
@@ -235,7 +225,7 @@ static void pending_grow(char const *host, uint64_t now)
   unsigned int i = 0;
   while (i < npend && pend[i].since + GROW_MS <= now) {
     char const *h = wslot[pend[i].slot].host;
-    if ((!host || !strcasecmp(h, host)) && starting(h) < START_MAX) pending_run(i, -1);
+    if ((!host || !strcasecmp(h, host)) && busy_for(h, 1) < START_MAX) pending_run(i, -1);
     else i++;
   }
 }
@@ -272,7 +262,7 @@ static pid_t hand(unsigned int s, send_cmd const *c, int msg, int rep)
     fd_close(chan);
   }
   /* a host already being served waits for its workers first (see above) */
-  if ((busy_for(host) || starting(host) >= START_MAX) && pending_add(s, job, len, msg, rep)) return -1;
+  if (busy_for(host, 0) && pending_add(s, job, len, msg, rep)) return -1;
   return start_fresh(s, job, len, msg, rep);   /* 0: the plain fork answers, or says why not */
 }
 
