@@ -8,6 +8,7 @@
 #include <skalibs/djbunix.h>
 
 #include "qm_closer.h"
+#include "qm_thread.h"
 
 static int closer_pipe[2] = { -1, -1 };
 static unsigned int queued;
@@ -28,7 +29,7 @@ int qm_closer_start(void)
   pthread_t t;
   if (closer_pipe[1] >= 0) return 1;
   if (pipecoe(closer_pipe) < 0) { closer_pipe[0] = closer_pipe[1] = -1; return 0; }
-  if (ndelay_on(closer_pipe[1]) < 0 || pthread_create(&t, 0, &closer_main, 0)) {
+  if (ndelay_on(closer_pipe[1]) < 0 || qm_thread_start(&t, &closer_main, 0)) {
     close(closer_pipe[0]); close(closer_pipe[1]);
     closer_pipe[0] = closer_pipe[1] = -1;
     return 0;

@@ -39,3 +39,7 @@ UNITS += test_qm_getpw
 test_qm_getpw_SRCS := tests/unit/test_qm_getpw.c
 FUZZ += fuzz_qm_getpw
 fuzz_qm_getpw_SRCS := tests/fuzz/fuzz_qm_getpw.c
+
+# qm_thread: helper threads with a small stack, whatever RLIMIT_STACK says.
+UNITS += test_qm_thread
+test_qm_thread_SRCS := tests/unit/test_qm_thread.c

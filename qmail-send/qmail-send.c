@@ -35,6 +35,7 @@
 #include "qm_exit.h"
 #include "qm_qq.h"
 #include "qm_queue.h"
+#include "qm_thread.h"
 #include "send_dsn.h"
 #include "send_log.h"
 #include "send_prioq.h"
@@ -1366,7 +1367,7 @@ static void sync_start(int now)
     if (nfailed) pend_retry_later();
   }
   if (!nsync) return;
-  if (!now && sync_pipe[0] >= 0 && !pthread_create(&sync_thread, 0, &sync_main, 0)) {
+  if (!now && sync_pipe[0] >= 0 && !qm_thread_start(&sync_thread, &sync_main, 0)) {
     sync_busy = 1;
     return;
   }

@@ -56,6 +56,16 @@ if [ -n "$pid" ] && grep -Eq '^Max address space +64000000 ' "/proc/$pid/limits"
    grep -Eq '^Max open files +64 ' "/proc/$pid/limits"; then pass run_smtpd_limits
 else fail run_smtpd_limits "qmail-smtpd '$pid': $(grep -E 'address space|open files' "/proc/$pid/limits" 2>&1 | tr -s ' ')"; fi
 exec 7>&-
+# qmail-send's service runs it under s6-softlimit -m (stack and address space both
+# 256 MB); its helper threads (the closer, in qmail-clean too) still start there.
+bad=
+for pc in $(ours qmail-send qmail-clean | tr ' ' :); do
+  p=${pc%%:*}
+  grep -Eq '^Max stack size +256000000 ' "/proc/$p/limits" || bad="$bad ${pc#*:}:nolimit"
+  [ "$(ls "/proc/$p/task" | wc -l)" -ge 2 ] || bad="$bad ${pc#*:}:1task"
+done
+[ -n "$(ours qmail-clean)" ] && [ -z "$bad" ] && pass run_send_threads ||
+  fail run_send_threads "helper threads missing under the service's limits:${bad:- no qmail-clean}"
 n=$(find /home/demo/Maildir/new -type f | wc -l)
 if [ -x "$QM_HOME/bin/sendmail" ]; then
   echo test | "$QM_HOME/bin/sendmail" demo@localhost && delivered $((n + 1)) && pass run_sendmail ||
