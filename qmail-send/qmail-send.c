@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
@@ -37,6 +38,7 @@
 #include "qm_queue.h"
 #include "qm_thread.h"
 #include "send_dsn.h"
+#include "send_inotify.h"
 #include "send_log.h"
 #include "send_prioq.h"
 #include "send_proto.h"
@@ -997,7 +999,9 @@ typedef struct todo_state_s {
   uint64_t *ids;
   size_t n, pos, cap;
   int wanted;
-  uint64_t next_scan;
+  int full;              /* the next look reads the whole of todo/ */
+  int watch;             /* inotify on todo/, or -1: then lock/trigger wakes us */
+  uint64_t next_scan;    /* the next whole reading, whatever happens */
   later failed[TODO_FAILED_MAX];
   size_t nfailed;
 } todo_state;
@@ -1025,29 +1029,85 @@ static void todo_failed(uint64_t id)
     td.failed[td.nfailed].at = now() + TODO_RETRY;
     td.nfailed++;
   }
+  /* no event will name it again: a whole reading finds it when it is due */
+  if (td.next_scan > now() + TODO_RETRY) td.next_scan = now() + TODO_RETRY;
 }
 
+static void todo_add(uint64_t id, uint64_t t)
+{
+  if (todo_failed_skip(id, t) || pend_find(id) >= 0 || sync_find(id) >= 0) return;
+  if (td.n == td.cap) {
+    size_t cap = td.cap ? td.cap * 2 : 256;
+    uint64_t *a = realloc(td.ids, cap * sizeof *a);
+    if (!a) { td.full = td.wanted = 1; return; }   /* found by a later whole reading */
+    td.ids = a;
+    td.cap = cap;
+  }
+  td.ids[td.n++] = id;
+}
+
+static void todo_unwatch(void)
+{
+  close(td.watch);
+  td.watch = -1;
+  td.full = 1;
+}
+
+/* Takes the ids of new todo/ entries from the watch (only reads them with
+ * discard). 0 when a whole reading is needed: events were lost or the watch ended
+ * (it is then closed, and lock/trigger takes over). */
+static int todo_events(uint64_t t, int discard)
+{
+  static union { struct inotify_event e; char b[65536]; } ev;
+  static uint64_t ids[sizeof ev / sizeof(struct inotify_event)];
+  unsigned int reads;
+  for (reads = 0; reads < 64; reads++) {
+    ssize_t r = read(td.watch, ev.b, sizeof ev.b);
+    size_t n, i;
+    int flags;
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && errno == EAGAIN) return 1;
+    if (r <= 0) { log1("warning: trouble reading the todo watch; reading todo/ instead\n"); todo_unwatch(); return 0; }
+    n = send_inotify_ids(ev.b, (size_t)r, ids, sizeof ids / sizeof ids[0], &flags);
+    if (flags & SEND_INOTIFY_GONE) { todo_unwatch(); return 0; }
+    if (flags & SEND_INOTIFY_RESCAN) return 0;
+    if (!discard) for (i = 0; i < n; i++) todo_add(ids[i], t);
+  }
+  return 0;   /* a long backlog: one whole reading is cheaper */
+}
+
+/* Starts watching todo/; without inotify, lock/trigger and whole readings do. */
+static void todo_watch(void)
+{
+  td.watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (td.watch < 0) return;
+  if (inotify_add_watch(td.watch, "todo", SEND_INOTIFY_MASK | IN_ONLYDIR) < 0) {
+    close(td.watch);
+    td.watch = -1;
+  }
+}
+
+/* The next todo/ entries to preprocess: those the watch reports, or all of todo/
+ * at start, after lost events, for SIGALRM, when a failed entry is due again and
+ * every TODO_RESCAN seconds (and always, without a watch). */
 static void todo_scan(void)
 {
-  DIR *d = opendir("todo");
+  DIR *d;
   struct dirent *de;
   uint64_t t = now();
+  int full = td.full || td.watch < 0 || t >= td.next_scan;
   td.n = td.pos = 0;
   td.wanted = 0;
+  /* events queued now name entries the whole reading below finds anyway */
+  if (td.watch >= 0 && !todo_events(t, full)) full = 1;
+  if (!full) return;
+  td.full = 0;
   td.next_scan = t + TODO_RESCAN;
+  d = opendir("todo");
   if (!d) { log1("alert: unable to opendir todo, sleeping...\n"); td.next_scan = t + 10; return; }
   while ((de = readdir(d))) {
     uint64_t id;
-    if (!scanid(de->d_name, &id) || todo_failed_skip(id, t) || pend_find(id) >= 0 || sync_find(id) >= 0)
-      continue;
-    if (td.n == td.cap) {
-      size_t cap = td.cap ? td.cap * 2 : 256;
-      uint64_t *a = realloc(td.ids, cap * sizeof *a);
-      if (!a) break;
-      td.ids = a;
-      td.cap = cap;
-    }
-    td.ids[td.n++] = id;
+    if (scanid(de->d_name, &id)) todo_add(id, t);
   }
   closedir(d);
 }
@@ -1390,7 +1450,8 @@ static void todo_batch(void)
     struct stat st;
     int r, c, any = 0;
     pp->id = td.ids[td.pos++];
-    if (pend_find(pp->id) >= 0) continue;
+    /* an id can be listed twice (a whole reading and an event): once is enough */
+    if (pend_find(pp->id) >= 0 || sync_find(pp->id) >= 0) continue;
     r = prep_one(pp, &env, bufs, &addr);
     if (r < 0) todo_failed(pp->id);
     if (r <= 0) continue;
@@ -1557,6 +1618,10 @@ int main(void)
   if (flock(lockfd, LOCK_EX | LOCK_NB) < 0) die_start("qmail-send is already running");
   trig = open_trigger();
   if (trig < 0) die_start("unable to open lock/trigger");
+  /* with a watch on todo/, every new entry is an event: the trigger is left to
+   * qmail-queue's ENXIO, which costs it and us nothing */
+  todo_watch();
+  if (td.watch >= 0) { close(trig); trig = -1; }
   spfd = selfpipe_init();
   if (spfd < 0 || selfpipe_trap(SIGTERM) < 0 || selfpipe_trap(SIGALRM) < 0 || selfpipe_trap(SIGHUP) < 0)
     die_start("unable to set up signal handling");
@@ -1580,12 +1645,13 @@ int main(void)
   qm_closer_start();
   startup_scan();
   td.wanted = 1;
+  td.full = 1;
   mess_next = now();
   tain_now_set_wallclock_g();
   for (;;) {
-    iopause_fd x[7];
+    iopause_fd x[8];
     unsigned int nx = 0, i;
-    int ix_trig, ix_sync, ix_in[SEND_NCHAN], ix_out[SEND_NCHAN];
+    int ix_trig, ix_watch, ix_sync, ix_in[SEND_NCHAN], ix_out[SEND_NCHAN];
     uint64_t t = now(), wake = t + SLEEP_MAX;
     tain deadline;
     tain_now_g();
@@ -1638,8 +1704,14 @@ int main(void)
       }
     }
     x[nx].fd = spfd; x[nx].events = IOPAUSE_READ; nx++;
+    if (td.watch < 0 && trig < 0) trig = open_trigger();
     ix_trig = -1;
     if (trig >= 0) { ix_trig = (int)nx; x[nx].fd = trig; x[nx].events = IOPAUSE_READ; nx++; }
+    /* only when its events would be read at once: it stays readable till then */
+    ix_watch = -1;
+    if (td.watch >= 0 && td.pos >= td.n && !td.wanted && !exitasap && !clean_dead) {
+      ix_watch = (int)nx; x[nx].fd = td.watch; x[nx].events = IOPAUSE_READ; nx++;
+    }
     ix_sync = -1;
     if (sync_busy) { ix_sync = (int)nx; x[nx].fd = sync_pipe[0]; x[nx].events = IOPAUSE_READ; nx++; }
     for (c = 0; c < SEND_NCHAN; c++) {
@@ -1667,6 +1739,7 @@ int main(void)
           }
           td.nfailed = 0;
           td.wanted = 1;
+          td.full = 1;
         }
       }
     }
@@ -1674,9 +1747,10 @@ int main(void)
     if (ix_trig >= 0 && x[ix_trig].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) {
       /* a FIFO whose writer closed stays readable: reopen instead of reading */
       close(trig);
-      trig = open_trigger();
+      trig = td.watch < 0 ? open_trigger() : -1;
       td.wanted = 1;
     }
+    if (ix_watch >= 0 && x[ix_watch].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) td.wanted = 1;
     for (c = 0; c < SEND_NCHAN; c++) {
       if (ix_out[c] >= 0 && x[ix_out[c]].revents & (IOPAUSE_WRITE | IOPAUSE_EXCEPT)) chan_write(c);
       if (ix_in[c] >= 0 && x[ix_in[c]].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) chan_read(c);

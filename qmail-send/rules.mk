@@ -33,7 +33,13 @@ test_send_dsn_SRCS := tests/unit/test_send_dsn.c qmail-send/send_dsn.c
 PROGS += qmail-send
 qmail-send_SRCS := qmail-send/qmail-send.c qmail-send/send_rcpt.c qmail-send/send_retry.c \
   qmail-send/send_proto.c qmail-send/send_log.c qmail-send/send_todo.c qmail-send/send_prioq.c \
-  qmail-send/send_dsn.c qmail-send/send_waitq.c
+  qmail-send/send_dsn.c qmail-send/send_waitq.c qmail-send/send_inotify.c
 
 PROGS += qmail-start
 qmail-start_SRCS := qmail-send/qmail-start.c
+
+# send_inotify: the ids in inotify's records for todo/.
+UNITS += test_send_inotify
+test_send_inotify_SRCS := tests/unit/test_send_inotify.c qmail-send/send_inotify.c
+FUZZ += fuzz_send_inotify
+fuzz_send_inotify_SRCS := tests/fuzz/fuzz_send_inotify.c qmail-send/send_inotify.c
