@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +21,7 @@
 #include "qm_exit.h"
 #include "qm_queue.h"
 #include "queue_envelope.h"
+#include "queue_passwd.h"
 #include "queue_received.h"
 
 #define QQ_TIMEOUT 86400        /* below qmail-send's 36 h debris age */
@@ -290,6 +290,34 @@ static size_t put_intd_header(char *s, unsigned long uid, unsigned long pid)
   return n;
 }
 
+/* The caller's account name, read from /etc/passwd line by line (queue_passwd.h).
+ * 1 found; 0 not there, unreadable, or past QUEUE_PASSWD_FILE_MAX. */
+static int caller_name(unsigned long uid, char *name, size_t max)
+{
+  char b[4096], line[QUEUE_PASSWD_LINE_MAX];
+  size_t ll = 0, total = 0;
+  int skip = 0, found = 0;
+  ssize_t r, i;
+  int fd = open("/etc/passwd", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  while (!found && total < QUEUE_PASSWD_FILE_MAX) {
+    r = read(fd, b, sizeof b);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    total += (size_t)r;
+    for (i = 0; i < r && !found; i++) {
+      if (b[i] == '\n') {
+        found = !skip && queue_passwd_line(line, ll, uid, name, max);
+        ll = 0; skip = 0;
+      } else if (ll < sizeof line) line[ll++] = b[i];
+      else skip = 1;
+    }
+  }
+  if (!found && ll && !skip && total < QUEUE_PASSWD_FILE_MAX) found = queue_passwd_line(line, ll, uid, name, max);
+  close(fd);
+  return found;
+}
+
 int main(void)
 {
   unsigned long uid = (unsigned long)getuid();
@@ -297,7 +325,7 @@ int main(void)
   time_t now = time(0);
   char todopath[QM_QUEUE_PATH_MAX];
   char messdir[QM_QUEUE_PATH_MAX];
-  struct passwd *pw;
+  char who[64];
   queue_env env;
   size_t have, used;
   ssize_t r;
@@ -311,11 +339,8 @@ int main(void)
   if (chdir(QM_HOME) < 0) _exit(QQ_EXIT_HOME);
   if (chdir("queue") < 0) _exit(QQ_EXIT_QUEUEDIR);
 
-  /* One lookup names the caller: compare its account with alias, qmaild, qmails. */
-  errno = 0;
-  pw = getpwuid((uid_t)uid);
-  if (!pw && errno == ENOMEM) _exit(QQ_EXIT_NOMEM);
-  have = queue_received(buf, pid, queue_received_who(pw ? pw->pw_name : 0), uid, now);
+  /* The caller's account picks the wording: alias, qmaild, qmails, or its uid. */
+  have = queue_received(buf, pid, queue_received_who(caller_name(uid, who, sizeof who) ? who : 0), uid, now);
 
   messfd = create_message(pid, (unsigned long)now, messdir, todopath);
 

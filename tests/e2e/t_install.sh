@@ -31,7 +31,7 @@ n=$(ls "$QM_HOME/queue/mess" | wc -l)
 # The programs started per connection or per message carry no dynamic loader
 # (static-pie: the C library and skalibs linked in, addresses still randomized).
 dyn=
-for b in qmail-smtpd qmail-local qmail-remote qmail-inject qmail-tlsc; do
+for b in qmail-smtpd qmail-queue qmail-local qmail-remote qmail-inject qmail-tlsc; do
   [ -f "$QM_HOME/bin/$b" ] || continue
   readelf -lW "$QM_HOME/bin/$b" | grep -q 'Requesting program interpreter' && dyn="$dyn $b"
   readelf -hW "$QM_HOME/bin/$b" | grep -q 'Type:.*DYN' || dyn="$dyn $b(not-pie)"
