@@ -199,15 +199,16 @@ static void clean_dies(void)
   exitasap = 1;
 }
 
-/* Sends n commands at once and reads their n replies; qmail-clean answers in order. */
-static void clean_batch(int kind, uint64_t const *ids, size_t n)
+/* Sends n commands at once (kinds[i], or kind for all when kinds is 0) and reads
+ * their n replies; qmail-clean carries them out and answers in order. */
+static void clean_cmds(int const *kinds, int kind, uint64_t const *ids, size_t n)
 {
   stralloc sa = STRALLOC_ZERO;
   size_t i;
   char r[TODO_BATCH];
   if (clean_dead || !n) return;
   for (i = 0; i < n; i++)
-    if (!send_clean_encode(&sa, kind, ids[i])) { stralloc_free(&sa); return; }
+    if (!send_clean_encode(&sa, kinds ? kinds[i] : kind, ids[i])) { stralloc_free(&sa); return; }
   if (allwrite(5, sa.s, sa.len) != sa.len) { stralloc_free(&sa); clean_dies(); return; }
   stralloc_free(&sa);
   for (i = 0; i < n; ) {
@@ -218,9 +219,14 @@ static void clean_batch(int kind, uint64_t const *ids, size_t n)
       if (r[k] != '+') {
         char path[QPATH_MAX];
         log3("warning: qmail-clean unable to clean up ",
-             qpath(path, kind == SEND_CLEAN_TODO ? "todo" : "foop", ids[i], 0), "");
+             qpath(path, (kinds ? kinds[i] : kind) == SEND_CLEAN_TODO ? "todo" : "foop", ids[i], 0), "");
       }
   }
+}
+
+static void clean_batch(int kind, uint64_t const *ids, size_t n)
+{
+  clean_cmds(0, kind, ids, n);
 }
 
 /* --- channels, passes, deliveries ------------------------------------------------------- */
@@ -965,6 +971,17 @@ static void finish_message(uint64_t id)
     /* done before its preprocessing was made durable: todo/N goes first, so a
      * crash from here on finds no todo/N whose mess/ is gone */
     long i = pend_find(id);
+    if (i >= 0 && lazy_find(id)) {
+      /* nothing of it was written but todo/N, mess/ and intd/: both removals in
+       * one exchange with qmail-clean, which does todo/N first */
+      int const kinds[2] = { SEND_CLEAN_TODO, SEND_CLEAN_FOOP };
+      uint64_t const ids[2] = { id, id };
+      pend_drop((size_t)i);
+      send_log_end(&logsa, id);
+      logflush();
+      clean_cmds(kinds, 0, ids, 2);
+      return;
+    }
     if (i >= 0) {
       pend_drop((size_t)i);
       clean_batch(SEND_CLEAN_TODO, &id, 1);
