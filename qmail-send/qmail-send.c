@@ -1066,7 +1066,11 @@ static void todo_add(uint64_t id, uint64_t t)
   if (td.n == td.cap) {
     size_t cap = td.cap ? td.cap * 2 : 256;
     uint64_t *a = realloc(td.ids, cap * sizeof *a);
-    if (!a) { td.full = td.wanted = 1; return; }   /* found by a later whole reading */
+    if (!a) {   /* out of memory: a whole reading after a pause finds the rest */
+      td.full = 1;
+      if (td.next_scan > t + 10) td.next_scan = t + 10;
+      return;
+    }
     td.ids = a;
     td.cap = cap;
   }
