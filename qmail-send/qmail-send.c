@@ -975,26 +975,19 @@ static void bounce_now(uint64_t id)
 static void finish_message(uint64_t id)
 {
   char path[QPATH_MAX];
+  int lazy = 0;
   if (clean_dead) return;
   if (!bounce_flush(id)) { later_add(id); return; }
   {
     /* done before its preprocessing was made durable: todo/N goes first, so a
      * crash from here on finds no todo/N whose mess/ is gone */
     long i = pend_find(id);
-    if (i >= 0 && lazy_find(id)) {
-      /* nothing of it was written but todo/N, mess/ and intd/: both removals in
-       * one exchange with qmail-clean, which does todo/N first */
-      int const kinds[2] = { SEND_CLEAN_TODO, SEND_CLEAN_FOOP };
-      uint64_t const ids[2] = { id, id };
-      pend_drop((size_t)i);
-      send_log_end(&logsa, id);
-      logflush();
-      clean_cmds(kinds, 0, ids, 2);
-      return;
-    }
     if (i >= 0) {
+      /* nothing of a lazy entry was written but todo/N, mess/ and intd/: its todo/N
+       * goes in one exchange with mess/ below (qmail-clean does them in order) */
+      lazy = lazy_find(id) != 0;
       pend_drop((size_t)i);
-      clean_batch(SEND_CLEAN_TODO, &id, 1);
+      if (!lazy) clean_batch(SEND_CLEAN_TODO, &id, 1);
       if (clean_dead) return;
     } else if ((i = sync_find(id)) >= 0) {
       /* the syncer may be using its descriptors: they close after its round */
@@ -1005,6 +998,12 @@ static void finish_message(uint64_t id)
   }
   send_log_end(&logsa, id);
   logflush();
+  if (lazy) {
+    int const kinds[2] = { SEND_CLEAN_TODO, SEND_CLEAN_FOOP };
+    uint64_t const ids[2] = { id, id };
+    clean_cmds(kinds, 0, ids, 2);
+    return;
+  }
   if (!qm_unlink_later(qpath(path, "info", id, 1), -1)) {
     log3("warning: unable to unlink ", path, "; will try again later");
     return;
