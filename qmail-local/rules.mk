@@ -4,8 +4,11 @@ LOCAL_UNITS := qmail-local/local_dotqmail.c qmail-local/local_search.c \
   qmail-local/local_env.c qmail-local/local_header.c qmail-local/local_io.c \
   qmail-local/local_mbox.c qmail-local/local_maildir.c qmail-local/local_prog.c
 
+# the whole delivery, which qmail-lspawn's children run too
+LOCAL_DELIVERY := qmail-local/local_main.c $(LOCAL_UNITS)
+
 PROGS += qmail-local qmail-getpw qmail-newu
-qmail-local_SRCS := qmail-local/qmail-local.c $(LOCAL_UNITS)
+qmail-local_SRCS := qmail-local/qmail-local.c $(LOCAL_DELIVERY)
 qmail-getpw_SRCS := qmail-local/qmail-getpw.c qmail-local/getpw_cand.c
 qmail-newu_SRCS := qmail-local/qmail-newu.c qmail-local/newu_assign.c
 

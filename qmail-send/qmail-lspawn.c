@@ -1,8 +1,9 @@
 /* qmail-lspawn: qmail-send's local spawner. Root, in HOME/queue/mess; reads spawner
- * commands on fd 0, runs one qmail-local per recipient as the recipient's account
- * (users/cdb, else one long-running qmail-getpw -s as qmailp), and writes one reply per command on
- * fd 1 when the child's report pipe ends and the child has exited. Parses nothing
- * from the network; never runs qmail-local as uid 0. */
+ * commands on fd 0, forks one child per recipient that becomes the recipient's
+ * account (users/cdb, else one long-running qmail-getpw -s as qmailp) and runs
+ * qmail-local's delivery, and writes one reply per command on fd 1 when the
+ * child's report pipe ends and the child has exited. Parses nothing from the
+ * network; never delivers as uid 0. */
 /* close_range(2) */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <skalibs/allreadwrite.h>
@@ -28,11 +30,12 @@
 #include "qm_exit.h"
 #include "qm_getpw.h"
 #include "qm_users.h"
+#include "../qmail-local/local_main.h"
 #include "send_lspawn.h"
 #include "send_proto.h"
 #include "send_spawner.h"
 
-char const *PROG = "qmail-lspawn";
+char const *PROG = "qmail-lspawn";   /* qmail-local in the children */
 #define USAGE "qmail-lspawn defaultdelivery"
 
 static uid_t uid_qmailq, uid_qmailp;
@@ -47,6 +50,15 @@ static int drop(uid_t u, gid_t g)
   if (getuid() != u || geteuid() != u || getgid() != g || getegid() != g) return 0;
   if (getgroups(2, list) != 1 || list[0] != g) return 0;
   return 1;
+}
+
+/* In a child: every descriptor past fd 2 closed, close-on-exec or not. */
+static void close_past_stderr(void)
+{
+  if (close_range(3, ~0U, 0) < 0) {
+    long fd, max = sysconf(_SC_OPEN_MAX);
+    for (fd = 3; fd < max; fd++) close((int)fd);
+  }
 }
 
 /* The account of the command about to fork, looked up in the parent (users/cdb,
@@ -88,10 +100,7 @@ static int getpw_start(void)
     /* nothing of the spawner's but the log on fd 2: it starts us right before a
      * fork, when a delivery's report pipe is open, and a copy of that pipe kept
      * here would keep the delivery from ever ending */
-    if (close_range(3, ~0U, 0) < 0) {
-      long fd, max = sysconf(_SC_OPEN_MAX);
-      for (fd = 3; fd < max; fd++) close((int)fd);
-    }
+    close_past_stderr();
     if (chdir(QM_HOME) < 0 || !drop(uid_qmailp, gid_nofiles)) _exit(QM_EXIT_TEMP);
     execv(QM_HOME "/bin/qmail-getpw", (char *const *)argv);
     _exit(QM_EXIT_TEMP);
@@ -180,21 +189,29 @@ static int lookup(char const *local)
   return lookup_getpw(local, len);
 }
 
-/* The child: fd 0 is the message, fds 1 and 2 the report pipe. Never returns. */
+/* The child: fd 0 is the message, fds 1 and 2 the report pipe. Never returns.
+ * It runs qmail-local's delivery itself rather than exec the program: the exec
+ * and the C library's start-up that follows cost more CPU than the rest of a
+ * small delivery on machines whose hypervisor traps CPUID (qmail-lspawn(8)).
+ * What exec would have shed is shed here: every descriptor past fd 2 (other
+ * slots' report pipes among them, which would keep those slots from ending),
+ * our signal handling (send_spawner did), and the root credentials (drop). */
 static void child(send_cmd const *c)
 {
   char const *argv[11];
   char const *local = c->rcpt, *domain = c->rcpt + strlen(c->rcpt) + 1;   /* split by check */
   if (cur_code) _exit(cur_code);
   if (!cur.uid) _exit(QM_QLX_ROOT);
+  close_past_stderr();
   if (!drop(cur.uid, cur.gid)) _exit(QM_QLX_USAGE);
   if (!getuid() || !geteuid()) _exit(QM_QLX_ROOT);
+  /* ps, pgrep and the logs' readers know a delivery by this name */
+  PROG = "qmail-local";
+  prctl(PR_SET_NAME, "qmail-local", 0, 0, 0);
   argv[0] = "qmail-local"; argv[1] = "--"; argv[2] = cur.user; argv[3] = cur.home;
   argv[4] = local; argv[5] = cur.dash; argv[6] = cur.ext; argv[7] = domain;
   argv[8] = c->sender; argv[9] = defaultdelivery; argv[10] = 0;
-  execv(QM_HOME "/bin/qmail-local", (char *const *)argv);
-  /* a missing or broken binary may be repaired: temporary unless exec said it cannot be */
-  _exit(errno == ENOEXEC || errno == EACCES ? QM_QLX_EXECHARD : QM_QLX_EXECSOFT);
+  _exit(local_main(10, argv));
 }
 
 /* Splits the recipient at its last '@' (send_cmd_check made sure there is one). */

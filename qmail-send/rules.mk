@@ -21,7 +21,7 @@ qmail-clean_SRCS := qmail-send/qmail-clean.c qmail-send/send_proto.c
 
 PROGS += qmail-lspawn
 qmail-lspawn_SRCS := qmail-send/qmail-lspawn.c qmail-send/send_lspawn.c qmail-send/send_proto.c \
-  qmail-send/send_spawner.c
+  qmail-send/send_spawner.c $(LOCAL_DELIVERY)
 
 UNITS += test_send_prioq test_send_waitq
 test_send_prioq_SRCS := tests/unit/test_send_prioq.c qmail-send/send_prioq.c

@@ -3,7 +3,8 @@
 # with an SMTP session in DATA (qmail-smtpd and qmail-queue alive) and a local
 # delivery in flight (qmail-local running a slow program), every process of the
 # supervision tree has the real, effective and saved uid and gid and the groups its
-# row says; only the supervisors and qmail-lspawn are root; qmail-queue is the only
+# row says; only the supervisors and qmail-lspawn are root; a delivery holds none
+# of qmail-lspawn's descriptors; qmail-queue is the only
 # setuid or setgid file in the home; no network-facing user can write the queue.
 . "$QM_SRC/tests/e2e/lib.sh"
 . "$QM_SRC/tests/e2e/ops_lib.sh"
@@ -106,6 +107,25 @@ done
 extra=$(echo "$rootprocs" | tr ' ' '\n' | grep -vxE 's6-svscan|s6-supervise|qmail-lspawn|' | sort -u | xargs)
 [ -z "$extra" ] && case "$rootprocs" in *qmail-lspawn*) true ;; *) false ;; esac &&
   pass privsep_only_lspawn_root || fail privsep_only_lspawn_root "root processes:$rootprocs"
+
+# The delivery in flight holds the message on fd 0 and its report pipe on fds 1
+# and 2, nothing else: none of qmail-lspawn's descriptors (its command pipes,
+# other deliveries' report pipes, qmail-getpw's pipes), which would reach the
+# recipient's process, and keep other deliveries from ending.
+lsp=$(ours qmail-lspawn | cut -d' ' -f1 | head -n 1)
+lq=
+for p in $(ours qmail-local | cut -d' ' -f1); do
+  [ "$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null)" = "$lsp" ] && lq=$p
+done
+fds=$( [ -n "$lq" ] && ls "/proc/$lq/fd" | sort -n | xargs)
+[ -n "$lq" ] && [ "$fds" = "0 1 2" ] && pass privsep_local_fds ||
+  fail privsep_local_fds "qmail-local ${lq:-not found} under qmail-lspawn ${lsp:-not found} has fds [$fds]:$(
+    [ -n "$lq" ] && for f in /proc/"$lq"/fd/*; do printf ' %s=%s' "${f##*/}" "$(readlink "$f")"; done)"
+# It became the recipient without an exec, so it is not dumpable: the recipient
+# cannot read its memory or environment (qmail-lspawn(8)).
+[ -n "$lq" ] && ! run_as demo cat "/proc/$lq/environ" > /dev/null 2>&1 &&
+  [ "$(stat -c %u "/proc/$lq/mem")" = 0 ] && pass privsep_local_undumpable ||
+  fail privsep_local_undumpable "qmail-local ${lq:-not found}: /proc files owned by $(stat -c %u "/proc/$lq/mem" 2>&1)"
 
 wait "$CLIENT"
 grep -q '^250 ' "$INST.client.out" && pass privsep_inflight_accepted ||
