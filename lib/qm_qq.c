@@ -1,11 +1,18 @@
 /* The caller side of qmail-queue(8). Trusts the queue program's exit code and at
- * most QM_QQ_STATUS_MAX bytes of its fd-6 text; never reports success unless every
- * byte reached the child and it exited 0. */
+ * most QM_QQ_STATUS_MAX bytes of its fd-6 text, or qmail-queued's answer when it
+ * came from the queue's owner; never reports success unless every byte reached
+ * the queue writer and it ended with 0. */
+/* SO_PEERCRED and struct ucred are Linux's */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +22,7 @@
 
 #include "qm_conf.h"
 #include "qm_exit.h"
+#include "qm_fdpass.h"
 #include "qm_qq.h"
 
 static void set_status(qm_qq_status *st, char kind, char const *text)
@@ -73,6 +81,89 @@ int qm_qq_start(qm_qq *qq, char const *program, int use_env)
   return qm_qq_start_in(qq, QM_HOME, program, use_env);
 }
 
+/* The first answer, a line of at most len bytes within QM_QQ_HELLO_TIMEOUT: its
+ * length without the newline, or -1. */
+static ssize_t hello_line(int s, char *line, size_t len)
+{
+  size_t got = 0;
+  while (got < len) {
+    struct pollfd p = { .fd = s, .events = POLLIN, .revents = 0 };
+    ssize_t r;
+    int n = poll(&p, 1, QM_QQ_HELLO_TIMEOUT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    r = read(s, line + got, len - got);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (r <= 0) return -1;
+    got += (size_t)r;
+    if (line[got - 1] == '\n') return (ssize_t)got - 1;
+  }
+  return -1;
+}
+
+/* qmail-queued, when it runs and answers as the queue's owner: 1 with qq set up
+ * as by a start, 0 to run the program instead (nothing left open; a child that
+ * got our pipes sees them end before an envelope and queues nothing). */
+static int start_daemon(qm_qq *qq)
+{
+  struct sockaddr_un sa;
+  struct ucred cr;
+  socklen_t crlen = sizeof cr;
+  struct stat st;
+  char line[2 + 20];
+  int s, msg[2], env[2], fds[2];
+  ssize_t n;
+  size_t i;
+  unsigned long pid = 0;
+  memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  memcpy(sa.sun_path, QM_QQ_SOCKET, sizeof QM_QQ_SOCKET);
+  s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (s < 0) return 0;
+  /* a full backlog is a busy daemon: EAGAIN at once rather than a wait */
+  if (connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) goto close0;
+  /* the message goes only to the queue's owner, listening in a directory that
+   * only it can write */
+  if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) < 0 || crlen != sizeof cr || !cr.uid
+      || stat(QM_HOME "/queue", &st) < 0 || st.st_uid != cr.uid
+      || stat(QM_QQ_SOCKDIR, &st) < 0 || st.st_uid != cr.uid || (st.st_mode & 022)) goto close0;
+  if (pipecoe(msg) < 0) goto close0;
+  if (pipecoe(env) < 0) goto close1;
+  fds[0] = msg[0];
+  fds[1] = env[0];
+  {
+    char h = QM_QQ_HELLO;
+    if (qm_fdpass_sendn(s, &h, 1, fds, 2, 0) != 1) goto close2;
+  }
+  close(msg[0]);
+  close(env[0]);
+  n = hello_line(s, line, sizeof line);
+  if (n < 2 || line[0] != 'P') goto close3;
+  for (i = 1; i < (size_t)n; i++) {
+    if (line[i] < '0' || line[i] > '9' || pid > 1000000000UL) goto close3;
+    pid = pid * 10 + (unsigned long)(line[i] - '0');
+  }
+  if (ndelay_off(s) < 0) goto close3;
+  qq->pid = (pid_t)pid;
+  qq->sock = s;
+  qq->envfd = env[1];
+  qq->errfd = -1;
+  qq->failed = 0;
+  buffer_init(&qq->msg, &buffer_write, msg[1], qq->msgbuf, sizeof qq->msgbuf);
+  return 1;
+close3:
+  close(msg[1]); close(env[1]);
+  close(s);
+  return 0;
+close2:
+  close(env[0]); close(env[1]);
+close1:
+  close(msg[0]); close(msg[1]);
+close0:
+  close(s);
+  return 0;
+}
+
 int qm_qq_start_in(qm_qq *qq, char const *home, char const *program, int use_env)
 {
   int msg[2], env[2], err[2];
@@ -81,7 +172,11 @@ int qm_qq_start_in(qm_qq *qq, char const *home, char const *program, int use_env
     program = getenv("QMAILQUEUE");
     if (program && !*program) program = 0;
   }
-  if (!program) program = QM_HOME "/bin/qmail-queue";
+  if (!program) {
+    if (!strcmp(home, QM_HOME) && start_daemon(qq)) return 1;
+    program = QM_HOME "/bin/qmail-queue";
+  }
+  qq->sock = -1;
   if (pipecoe(msg) < 0) return 0;
   if (pipecoe(env) < 0) goto close1;
   if (pipecoe(err) < 0) goto close2;
@@ -150,11 +245,21 @@ int qm_qq_finish(qm_qq *qq, char const *sender, char const *const *rcpts, size_t
     if (!qq->failed && allwrite(qq->envfd, "", 1) != 1) qq->failed = 1;
   }
   close(qq->envfd);
-  errlen = allread(qq->errfd, errtext, sizeof errtext - 1);
-  close(qq->errfd);
-  if (wait_pid(qq->pid, &wstat) < 0) code = QQ_EXIT_BUG;
-  else if (WIFSIGNALED(wstat)) code = -1;
-  else code = WEXITSTATUS(wstat);
+  if (qq->sock >= 0) {
+    unsigned char c;
+    ssize_t r;
+    do r = read(qq->sock, &c, 1);
+    while (r < 0 && errno == EINTR);
+    close(qq->sock);
+    /* the end of the connection without a code: the writer died of a signal */
+    code = r == 1 ? c : -1;
+  } else {
+    errlen = allread(qq->errfd, errtext, sizeof errtext - 1);
+    close(qq->errfd);
+    if (wait_pid(qq->pid, &wstat) < 0) code = QQ_EXIT_BUG;
+    else if (WIFSIGNALED(wstat)) code = -1;
+    else code = WEXITSTATUS(wstat);
+  }
   qm_qq_status_from_exit(st, code, errtext, errlen);
   if (st->kind == 'K' && qq->failed) set_status(st, 'Z', "qq read error (#4.3.0)");
   return st->kind == 'K';
@@ -163,6 +268,14 @@ int qm_qq_finish(qm_qq *qq, char const *sender, char const *const *rcpts, size_t
 void qm_qq_abort(qm_qq *qq)
 {
   int wstat;
+  /* qmail-queued's child is not ours to kill: our pipes end before the envelope's
+   * final NUL, and that alone makes it remove its files and queue nothing */
+  if (qq->sock >= 0) {
+    close(buffer_fd(&qq->msg));
+    close(qq->envfd);
+    close(qq->sock);
+    return;
+  }
   kill(qq->pid, SIGKILL);
   close(buffer_fd(&qq->msg));
   close(qq->envfd);

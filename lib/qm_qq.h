@@ -2,6 +2,8 @@
  * $QMAILQUEUE (when the caller allows it) or HOME/bin/qmail-queue with the message
  * pipe on its fd 0, the envelope pipe on fd 1 and an error pipe on fd 6, streams the
  * message, then the envelope, then turns the exit status into a delivery status.
+ * For the installed qmail-queue it first asks qmail-queued (qmail-queued(8)), which
+ * does the same work without an exec; its answer counts like an exit code.
  * The caller must ignore SIGPIPE: a qmail-queue that dies early must show up as its
  * exit code, not kill the caller. */
 #ifndef QM_QQ_H
@@ -11,8 +13,20 @@
 #include <sys/types.h>
 #include <skalibs/buffer.h>
 
+#include "qm_conf.h"
+
 #define QM_QQ_STATUS_MAX 256
 #define QM_QQ_BUFSIZE 8192
+
+/* qmail-queued's socket and its protocol: the client sends the byte QM_QQ_HELLO
+ * with its message and envelope pipes' read ends attached; the answer is a line,
+ * "P<pid>" from the child that does the work, or QM_QQ_BUSY from the daemon,
+ * then, once the work is done, the exit code as one byte. */
+#define QM_QQ_SOCKET QM_HOME "/queued/socket"
+#define QM_QQ_SOCKDIR QM_HOME "/queued"
+#define QM_QQ_HELLO 'q'
+#define QM_QQ_BUSY "B"
+#define QM_QQ_HELLO_TIMEOUT 5000   /* ms the client waits for the first answer */
 
 /* The outcome: kind 'K' accepted, 'D' permanent, 'Z' temporary; text for D/Z in
  * qmail's words with an enhanced status code, e.g. "qq write error or disk full (#4.3.0)". */
@@ -22,7 +36,8 @@ typedef struct qm_qq_status_s {
 } qm_qq_status;
 
 typedef struct qm_qq_s {
-  pid_t pid;
+  pid_t pid;          /* the process doing the work (not ours to wait for with sock) */
+  int sock;           /* the connection to qmail-queued, or -1: pid is our child */
   int errfd;          /* read end of the child's fd 6 */
   int envfd;          /* write end of the child's fd 1 */
   int failed;         /* a write to the child failed: never report success */

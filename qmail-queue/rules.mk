@@ -1,7 +1,8 @@
 # qmail-queue: the setuid queue writer, its pure units and their tests.
-PROGS += qmail-queue
-qmail-queue_SRCS := qmail-queue/qmail-queue.c qmail-queue/queue_envelope.c qmail-queue/queue_received.c \
+QUEUE_WRITER := qmail-queue/queue_main.c qmail-queue/queue_envelope.c qmail-queue/queue_received.c \
   qmail-queue/queue_passwd.c
+PROGS += qmail-queue
+qmail-queue_SRCS := qmail-queue/qmail-queue.c $(QUEUE_WRITER)
 # static: it runs once a message, and reads /etc/passwd itself (queue_passwd.h)
 qmail-queue_STATIC := 1
 
@@ -21,3 +22,8 @@ fuzz_queue_passwd_SRCS := tests/fuzz/fuzz_queue_passwd.c qmail-queue/queue_passw
 TESTPROGS += qq-crash
 qq-crash_SRCS := tests/crash/qq-crash.c
 qq-crash_NOQM := 1
+
+# The queue writer as a daemon: qmail-queue's work without an exec per message.
+PROGS += qmail-queued
+qmail-queued_SRCS := qmail-queue/qmail-queued.c $(QUEUE_WRITER)
+qmail-queued_STATIC := 1

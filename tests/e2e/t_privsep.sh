@@ -40,6 +40,8 @@ want() {
   s6-log) echo "$QMAILL $QMAILL $QMAILL $G_NOFILES $G_NOFILES" ;;
   tcpserver|qmail-smtpd) echo "$QMAILD $QMAILD $QMAILD $G_NOFILES $G_NOFILES" ;;
   qmail-queue) echo "$QMAILD $QMAILQ $QMAILQ $G_NOFILES $G_NOFILES" ;;
+  # qmail-queued, and the qmail-queue children it forks (not the setuid program)
+  qmail-queued) echo "$QMAILQ $QMAILQ $QMAILQ $G_QMAIL $G_QMAIL" ;;
   qmail-send) echo "$QMAILS $QMAILS $QMAILS $G_QMAIL $G_QMAIL" ;;
   qmail-clean) echo "$QMAILQ $QMAILQ $QMAILQ $G_QMAIL $G_QMAIL" ;;
   qmail-lspawn) echo "0 0 0 $G_QMAIL $G_QMAIL" ;;
@@ -53,7 +55,7 @@ want() {
 
 # Wait until everything the check needs is alive at once.
 # qmail-getpw stays from the first passwd lookup on (qmail-lspawn keeps one running).
-need="qmail-queue qmail-smtpd qmail-local qmail-getpw qmail-send qmail-clean qmail-lspawn qmail-dns tcpserver s6-log"
+need="qmail-queue qmail-queued qmail-smtpd qmail-local qmail-getpw qmail-send qmail-clean qmail-lspawn qmail-dns tcpserver s6-log"
 for _ in $(seq 1 40); do
   have=$(ours $need | cut -d' ' -f2 | sort -u | tr '\n' ' ')
   missing=
@@ -88,6 +90,8 @@ for d in /proc/[0-9]*; do
   groups=$(grep '^Groups:' <<< "$st" | cut -f2 | xargs)
   cap=$(grep '^CapEff:' <<< "$st" | cut -f2)
   w=$(want "$comm")
+  [ "$comm" = qmail-queue ] && [ "$(cat "/proc/$(awk '{print $4}' "$d/stat" 2>/dev/null)/comm" 2>/dev/null)" = qmail-queued ] &&
+    w=$(want qmail-queued)
   [ "$w" = unknown ] && [ "$UNDER_LOCAL" = 1 ] && w=$(want qmail-local)
   seen=$((seen + 1))
   [ "$ru" = 0 ] || [ "$eu" = 0 ] || [ "$su" = 0 ] && rootprocs="$rootprocs $comm"

@@ -1,0 +1,172 @@
+#!/bin/bash
+# qmail-queued on a running instance (qmail-queued(8)): messages over SMTP and from
+# sendmail are queued by its children, with the client's uid in the Received line;
+# while it is down, busy or not the queue's owner, clients run bin/qmail-queue
+# themselves; a client that breaks the protocol gets an exit code and queues
+# nothing; a restart leaves the messages in flight to finish. To tell the two ways
+# apart, bin/qmail-queue is made unrunnable where only the daemon may queue.
+. "$QM_SRC/tests/e2e/lib.sh"
+. "$QM_SRC/tests/e2e/ops_lib.sh"
+tree_setup
+tree_start || { fail queued_start "$(tail -n 5 "$TREE_OUT")"; exit 1; }
+SVC=$QM_HOME/service/qmail-queued
+SOCK=$QM_HOME/queued/socket
+QQ=$QM_HOME/bin/qmail-queue
+
+s6-svwait -U -t 10000 "$SVC" && [ -S "$SOCK" ] &&
+  [ "$(stat -c %U "$QM_HOME/queued")" = qmailq ] && [ "$(stat -c %a "$QM_HOME/queued")" = 755 ] &&
+  pass queued_ready || fail queued_ready "$(ls -la "$QM_HOME/queued" 2>&1; tail -n 3 "$QM_HOME/log/qmail-queued/current" 2>&1)"
+
+# send_smtp N: N messages over SMTP; the client's exit code
+send_smtp() { timeout 30 smtp-source -m "$1" -s 1 -l 512 -f a@example.net -t demo@localhost 127.0.0.1:2525 > /dev/null 2>&1; }
+# wait_count N: until the demo Maildir holds N messages (10 s)
+wait_count() { for _ in $(seq 1 100); do [ "$(demo_count)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
+# queue_empty: nothing in mess/, intd/ or todo/ within 5 s (qmail-clean removes a
+# delivered message's files just after its delivery)
+queue_empty() {
+  for _ in $(seq 1 50); do
+    [ "$(queue_count mess)" = 0 ] && [ "$(queue_count intd)" = 0 ] && [ "$(queue_count todo)" = 0 ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# Only the daemon can queue while qmail-queue cannot run.
+chmod 0 "$QQ"
+n=$(demo_count)
+send_smtp 3 && wait_count $((n + 3)) && pass queued_smtp ||
+  fail queued_smtp "$(demo_count) of $((n + 3)); $(tail -n 3 "$QM_HOME/log/qmail-smtpd/current")"
+
+nobody_uid=$(id -u nobody)
+n=$(demo_count)
+printf 'Subject: from a script\n\nhello\n' | run_as nobody "$QM_HOME/bin/sendmail" -f x@example.net demo@mail.example.org
+f=
+wait_count $((n + 1)) && f=$(ls -t /home/demo/Maildir/new | head -n 1)
+[ -n "$f" ] && grep -q "^Received: (qmail [0-9]* invoked by uid $nobody_uid)" "/home/demo/Maildir/new/$f" &&
+  pass queued_uid || fail queued_uid "$( [ -n "$f" ] && grep -m 2 '^Received' "/home/demo/Maildir/new/$f")"
+
+# A client that sends no descriptors gets exit code 54 (read error) and nothing
+# else happens; one with a broken envelope gets its child's pid, then 91.
+out=$(python3 - "$SOCK" <<'PY'
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.connect(sys.argv[1])
+s.sendall(b"x"); s.settimeout(10)
+print("nofds", list(s.recv(16)))
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.connect(sys.argv[1])
+m, e = os.pipe(), os.pipe()
+socket.send_fds(s, [b"q"], [m[0], e[0]]); os.close(m[0]); os.close(e[0])
+os.write(m[1], b"Subject: x\n\nbody\n"); os.close(m[1])
+os.write(e[1], b"Fa@b\0Xnot a record\0\0"); os.close(e[1])
+s.settimeout(10); got = b""
+while True:
+    b = s.recv(64)
+    if not b: break
+    got += b
+line, _, rest = got.partition(b"\n")
+print("badenv", line[:1].decode(), line[1:].isdigit(), list(rest))
+PY
+)
+case $out in *"nofds [54]"*) pass queued_no_fds ;; *) fail queued_no_fds "$out" ;; esac
+case $out in *"badenv P True [91]"*) pass queued_bad_envelope ;; *) fail queued_bad_envelope "$out" ;; esac
+queue_empty && pass queued_bad_clients_leave_nothing ||
+  fail queued_bad_clients_leave_nothing "mess $(queue_count mess) intd $(queue_count intd) todo $(queue_count todo)"
+n=$(demo_count)
+send_smtp 1 && wait_count $((n + 1)) && pass queued_serves_after_bad_clients ||
+  fail queued_serves_after_bad_clients "$(demo_count) of $((n + 1))"
+
+# An SMTP session in DATA while the daemon restarts: its child finishes the work
+# and the message arrives once.
+n=$(demo_count)
+python3 - > "$INST.inflight.out" 2>&1 <<'PY' &
+import socket, time
+s = socket.create_connection(("127.0.0.1", 2525)); f = s.makefile("rb")
+f.readline()
+for c in (b"HELO x\r\n", b"MAIL FROM:<a@example.net>\r\n", b"RCPT TO:<demo@localhost>\r\n", b"DATA\r\n"):
+    s.sendall(c); f.readline()
+s.sendall(b"Subject: in flight\r\n\r\nfirst half\r\n")
+time.sleep(3)
+s.sendall(b"second half\r\n.\r\n"); print(f.readline().decode().strip())
+PY
+client=$!
+sleep 1
+s6-svc -r "$SVC" && s6-svwait -U -t 10000 "$SVC"
+wait "$client"
+grep -q '^250 ' "$INST.inflight.out" && wait_count $((n + 1)) && sleep 1 && [ "$(demo_count)" = $((n + 1)) ] &&
+  pass queued_restart_inflight || fail queued_restart_inflight "$(cat "$INST.inflight.out"); $(demo_count) of $((n + 1))"
+
+# A client that drops in the middle of DATA: its child removes what it wrote.
+python3 - <<'PY'
+import socket, time
+s = socket.create_connection(("127.0.0.1", 2525)); f = s.makefile("rb")
+f.readline()
+for c in (b"HELO x\r\n", b"MAIL FROM:<a@example.net>\r\n", b"RCPT TO:<demo@localhost>\r\n", b"DATA\r\n"):
+    s.sendall(c); f.readline()
+s.sendall(b"Subject: dropped\r\n\r\n" + b"x" * 100000 + b"\r\n")
+time.sleep(0.5); s.close()
+PY
+sleep 1
+queue_empty && pass queued_dropped_leaves_nothing ||
+  fail queued_dropped_leaves_nothing "mess $(queue_count mess) intd $(queue_count intd) todo $(queue_count todo)"
+
+# Down: the same message needs bin/qmail-queue (451 without it, queued with it).
+s6-svc -wd -d -T 10000 "$SVC"
+send_smtp 1; rc=$?
+[ $rc != 0 ] && pass queued_down_needs_qmail_queue || fail queued_down_needs_qmail_queue "smtp-source exit $rc"
+chmod 4711 "$QQ"
+n=$(demo_count)
+send_smtp 2 && wait_count $((n + 2)) && pass queued_down_fallback ||
+  fail queued_down_fallback "$(demo_count) of $((n + 2))"
+
+# Not the queue's owner: a socket some other account put in place gets nothing
+# (the client checks before it sends) and the message is queued the usual way.
+chown nobody "$QM_HOME/queued"
+rm -f "$SOCK"
+run_as nobody python3 - "$SOCK" > "$INST.squat.out" 2>&1 <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777)
+s.listen(5); s.settimeout(15)
+c, _ = s.accept(); c.settimeout(5)
+try:
+    msg, fds, _, _ = socket.recv_fds(c, 16, 4)
+    print("got", len(msg), "bytes and", len(fds), "fds", flush=True)
+except Exception as e:
+    print("got nothing:", type(e).__name__, flush=True)
+PY
+squat=$!
+for _ in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+n=$(demo_count)
+send_smtp 1 && wait_count $((n + 1)); ok=$?
+wait "$squat"
+[ $ok = 0 ] && grep -q 'got 0 bytes and 0 fds' "$INST.squat.out" && pass queued_foreign_socket_refused ||
+  fail queued_foreign_socket_refused "delivered $(demo_count) of $((n + 1)); squatter: $(cat "$INST.squat.out")"
+chown qmailq "$QM_HOME/queued"
+
+# Busy: with one child allowed and one client holding it, the next client runs
+# qmail-queue itself; the held one, closing its pipes early, queues nothing.
+echo 1 > "$SVC/env/CHILDREN" 2>/dev/null || { mkdir -p "$SVC/env" && echo 1 > "$SVC/env/CHILDREN"; }
+s6-svc -u "$SVC" && s6-svwait -U -t 10000 "$SVC"
+python3 - "$SOCK" > "$INST.hold.out" 2>&1 <<'PY' &
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.connect(sys.argv[1])
+m, e = os.pipe(), os.pipe()
+socket.send_fds(s, [b"q"], [m[0], e[0]]); os.close(m[0]); os.close(e[0])
+s.settimeout(10); print("hello", s.recv(32), flush=True)
+os.write(m[1], b"Subject: held\n\n"); time.sleep(4)
+os.close(m[1]); os.close(e[1])
+try:
+    print("end", list(s.recv(16)), flush=True)
+except Exception as x:
+    print("end:", repr(x), flush=True)
+PY
+hold=$!
+sleep 1
+chmod 0 "$QQ"
+send_smtp 1; rc_noqq=$?
+chmod 4711 "$QQ"
+n=$(demo_count)
+send_smtp 1 && wait_count $((n + 1)); rc_qq=$?
+wait "$hold"
+[ $rc_noqq != 0 ] && [ $rc_qq = 0 ] && grep -q "^end \[54\]" "$INST.hold.out" && queue_empty &&
+  pass queued_busy_fallback ||
+  fail queued_busy_fallback "without qmail-queue $rc_noqq, with $rc_qq; $(cat "$INST.hold.out"); mess $(queue_count mess)"
+rm -f "$SVC/env/CHILDREN"
