@@ -88,10 +88,28 @@ static void child(int conn)
   queue_main((unsigned long)cr.uid, conn);
 }
 
+/* A child that crashed (qmail-queue's fault handlers turn that into exit 81) may
+ * have been probed: every child shares this process's address-space layout and
+ * stack canary, which a fork does not change. Exiting makes s6 start a fresh
+ * process with new ones, so a crash teaches nothing about the next child. Clients
+ * run qmail-queue themselves meanwhile; children in flight are not touched. */
+static int crashed(int wstat)
+{
+  if (WIFEXITED(wstat)) return WEXITSTATUS(wstat) == QQ_EXIT_BUG;
+  if (!WIFSIGNALED(wstat)) return 0;
+  switch (WTERMSIG(wstat)) {
+  case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE: case SIGABRT: case SIGSYS: case SIGTRAP: return 1;
+  default: return 0;
+  }
+}
+
 static void reap(void)
 {
   int wstat;
-  while (waitpid(-1, &wstat, WNOHANG) > 0) if (children) children--;
+  while (waitpid(-1, &wstat, WNOHANG) > 0) {
+    if (children) children--;
+    if (crashed(wstat)) strerr_dief1x(QM_EXIT_TEMP, "a child crashed: exiting, to be started afresh");
+  }
 }
 
 static void serve(unsigned int max)

@@ -94,6 +94,31 @@ wait "$client"
 grep -q '^250 ' "$INST.inflight.out" && wait_count $((n + 1)) && sleep 1 && [ "$(demo_count)" = $((n + 1)) ] &&
   pass queued_restart_inflight || fail queued_restart_inflight "$(cat "$INST.inflight.out"); $(demo_count) of $((n + 1))"
 
+# A child that crashes makes the daemon start afresh (a new layout for the next
+# children); its client hears 81 and the next messages are queued by the new one.
+old=$(ours qmail-queued | cut -d' ' -f1)
+python3 - "$SOCK" > "$INST.crash.out" 2>&1 <<'PY' &
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.connect(sys.argv[1])
+m, e = os.pipe(), os.pipe()
+socket.send_fds(s, [b"q"], [m[0], e[0]]); os.close(m[0]); os.close(e[0])
+s.settimeout(10); print("hello", s.recv(32).decode().strip(), flush=True)
+try:
+    print("end", list(s.recv(16)), flush=True)
+except Exception as x:
+    print("end:", repr(x), flush=True)
+PY
+crashc=$!
+for _ in $(seq 1 50); do grep -q '^hello P' "$INST.crash.out" && break; sleep 0.1; done
+kill -SEGV "$(sed -n 's/^hello P//p' "$INST.crash.out")"
+wait "$crashc"
+s6-svwait -U -t 10000 "$SVC"
+new=$(ours qmail-queued | cut -d' ' -f1)
+n=$(demo_count)
+grep -q '^end \[81\]' "$INST.crash.out" && [ -n "$new" ] && [ "$new" != "$old" ] &&
+  send_smtp 1 && wait_count $((n + 1)) && queue_empty && pass queued_crash_restarts ||
+  fail queued_crash_restarts "$(cat "$INST.crash.out"); daemon $old -> $new; $(tail -n 2 "$QM_HOME/log/qmail-queued/current")"
+
 # A client that drops in the middle of DATA: its child removes what it wrote.
 python3 - <<'PY'
 import socket, time
