@@ -4,7 +4,7 @@
 set -eu
 pkgs="build-essential skalibs-dev libowfat-dev s6 execline ucspi-tcp-ipv6 libcmocka-dev nsd
 libssl-dev libcrypt-dev openssl clang libclang-rt-14-dev python3 swaks iproute2 util-linux procps groff-base
-passwd man-db"
+passwd man-db musl-tools"
 missing=
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

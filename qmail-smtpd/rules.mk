@@ -1,7 +1,15 @@
 # qmail-smtpd/: the SMTP receiver, its pure units and their tests.
+SMTPD_SESSION := qmail-smtpd/smtpd_main.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_auth.c \
+  qmail-smtpd/smtpd_access.c qmail-smtpd/smtpd_sender.c
 PROGS += qmail-smtpd
-qmail-smtpd_SRCS := qmail-smtpd/qmail-smtpd.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_auth.c qmail-smtpd/smtpd_access.c \
-  qmail-smtpd/smtpd_sender.c
+qmail-smtpd_SRCS := qmail-smtpd/qmail-smtpd.c $(SMTPD_SESSION)
+
+# Sessions without an exec per connection: the daemon, and tcpserver's front of it.
+PROGS += qmail-smtpdd qmail-smtpdc
+qmail-smtpdd_SRCS := qmail-smtpd/qmail-smtpdd.c $(SMTPD_SESSION)
+qmail-smtpdd_STATIC := 1
+qmail-smtpdc_SRCS := qmail-smtpd/qmail-smtpdc.c
+qmail-smtpdc_MUSL := 1
 UNITS += test_smtpd_session test_smtpd_access
 test_smtpd_session_SRCS := tests/unit/test_smtpd_session.c qmail-smtpd/smtpd_session.c qmail-smtpd/smtpd_auth.c
 test_smtpd_access_SRCS := tests/unit/test_smtpd_access.c qmail-smtpd/smtpd_access.c

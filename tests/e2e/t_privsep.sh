@@ -38,7 +38,7 @@ want() {
   case $1 in
   s6-svscan|s6-supervise) echo "0 0 0 0 -" ;;
   s6-log) echo "$QMAILL $QMAILL $QMAILL $G_NOFILES $G_NOFILES" ;;
-  tcpserver|qmail-smtpd) echo "$QMAILD $QMAILD $QMAILD $G_NOFILES $G_NOFILES" ;;
+  tcpserver|qmail-smtpd|qmail-smtpdd|qmail-smtpdc) echo "$QMAILD $QMAILD $QMAILD $G_NOFILES $G_NOFILES" ;;
   qmail-queue) echo "$QMAILD $QMAILQ $QMAILQ $G_NOFILES $G_NOFILES" ;;
   # qmail-queued, and the qmail-queue children it forks (not the setuid program)
   qmail-queued) echo "$QMAILQ $QMAILQ $QMAILQ $G_QMAIL $G_QMAIL" ;;
@@ -55,7 +55,7 @@ want() {
 
 # Wait until everything the check needs is alive at once.
 # qmail-getpw stays from the first passwd lookup on (qmail-lspawn keeps one running).
-need="qmail-queue qmail-queued qmail-smtpd qmail-local qmail-getpw qmail-send qmail-clean qmail-lspawn qmail-dns tcpserver s6-log"
+need="qmail-queue qmail-queued qmail-smtpdd qmail-smtpd qmail-local qmail-getpw qmail-send qmail-clean qmail-lspawn qmail-dns tcpserver s6-log"
 for _ in $(seq 1 40); do
   have=$(ours $need | cut -d' ' -f2 | sort -u | tr '\n' ' ')
   missing=
@@ -173,7 +173,8 @@ fi
 
 # No user that reads the network can write anything in the queue (the trigger FIFO,
 # writable by all to poke qmail-send, carries no data), nor any directory in the home
-# except qmail-dns's own socket directory.
+# except the socket directories of the daemons those users run: qmail-dns's (qmailn)
+# and qmail-smtpdd's (qmaild).
 find "$QM_HOME/queue" ! -type p > "$INST.qpaths"
 find "$QM_HOME" -type d ! -path "$QM_HOME/queue*" > "$INST.dirs"
 for u in qmaild qmailr qmailn qmailt; do
@@ -185,7 +186,8 @@ for u in qmaild qmailr qmailn qmailt; do
   t=$(for d in pid todo intd mess/0 lock; do run_as "$u" sh -c "echo x > '$QM_HOME/queue/$d/probe.$u'" 2>/dev/null &&
     echo "$d"; done | xargs)
   wd=$(run_as "$u" sh -c 'while read -r f; do [ -w "$f" ] && echo "$f"; done; exit 0' < "$INST.dirs" |
-    { if [ "$u" = qmailn ]; then grep -vx "$QM_HOME/dns"; else cat; fi; } | head -n 5 | xargs)
+    { case $u in qmailn) grep -vx "$QM_HOME/dns" ;; qmaild) grep -vx "$QM_HOME/smtpd" ;; *) cat ;; esac; } |
+    head -n 5 | xargs)
   [ -z "$w$t" ] && pass "privsep_${u}_queue_readonly" || fail "privsep_${u}_queue_readonly" "writable: $w created in: $t"
   [ -z "$wd" ] && pass "privsep_${u}_home_readonly" || fail "privsep_${u}_home_readonly" "writable: $wd"
 done

@@ -44,13 +44,14 @@ else
   skip run_swaks_ipv6 "no ::1 on loopback"
 fi
 # the run script's memory and descriptor limits (s6-softlimit in front of tcpserver)
-# reach each connection's qmail-smtpd
+# reach each connection's qmail-smtpd: the session qmail-smtpdd forked for it, which
+# takes them from tcpserver's front (the only session open now)
 exec 7<>/dev/tcp/127.0.0.1/2525
 read -r -t 5 greeting <&7
 pid=
 for p in $(pgrep -x qmail-smtpd); do
-  # this tree's: its parent is the tcpserver on port 2525
-  tr '\0' ' ' < "/proc/$(awk '{print $4}' "/proc/$p/stat")/cmdline" 2>/dev/null | grep -q ' 2525 ' && pid=$p
+  pp=$(awk '{print $4}' "/proc/$p/stat")
+  [ "$(cat "/proc/$pp/comm" 2>/dev/null)" = qmail-smtpdd ] && pid=$p
 done
 if [ -n "$pid" ] && grep -Eq '^Max address space +64000000 ' "/proc/$pid/limits" &&
    grep -Eq '^Max open files +64 ' "/proc/$pid/limits"; then pass run_smtpd_limits
