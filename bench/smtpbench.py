@@ -18,7 +18,8 @@ IN_CREATE, IN_MOVED_TO = 0x100, 0x80
 SUITE_COMMS = {"s6-svscan", "s6-supervise", "s6-log", "s6-softlimit", "tcpserver",
                "qmail-send", "qmail-start", "qmail-lspawn", "qmail-clean", "qmail-dns",
                "qmail-smtpd", "qmail-queue", "qmail-local", "qmail-getpw", "qmail-rspawn",
-               "qmail-remote", "qmail-tls", "qmail-queued"}
+               "qmail-remote", "qmail-tls", "qmail-queued", "qmail-smtpdd",
+               "qmail-smtpdc"}
 
 
 def watch(newdir, n, secs):

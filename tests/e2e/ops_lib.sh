@@ -5,7 +5,7 @@
 
 TREE_OUT= TREE_PID= TREE_HOMES=
 SUITE_PROGS="s6-svscan s6-supervise s6-log tcpserver qmail-send qmail-start qmail-lspawn
-qmail-clean qmail-dns qmail-smtpd qmail-queue qmail-queued qmail-local qmail-getpw qmail-rspawn qmail-remote"
+qmail-clean qmail-dns qmail-smtpd qmail-smtpdd qmail-smtpdc qmail-queue qmail-queued qmail-local qmail-getpw qmail-rspawn qmail-remote"
 
 tree_setup() {
   inst_new
