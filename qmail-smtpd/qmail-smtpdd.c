@@ -5,7 +5,7 @@
  * that it has the session, and serves it exactly as qmail-smtpd would. The daemon
  * reports each session's exit code to its front and reads nothing from a client
  * itself (qmail-smtpdd(8)). */
-/* accept4(2), SO_PEERCRED, struct ucred */
+/* SO_PEERCRED, struct ucred */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -17,27 +17,22 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <skalibs/djbunix.h>
-#include <skalibs/iopause.h>
 #include <skalibs/selfpipe.h>
-#include <skalibs/sgetopt.h>
 #include <skalibs/sig.h>
 #include <skalibs/strerr.h>
-#include <skalibs/types.h>
 
 #include "qm_conf.h"
 #include "qm_exit.h"
 #include "qm_fdpass.h"
+#include "qm_forkd.h"
 #include "smtpd_main.h"
 #include "smtpdd_proto.h"
 
 char const *PROG = "qmail-smtpdd";
 #define USAGE "qmail-smtpdd [ -c sessions ] [ -d notif ] [ -s socket ]"
-#define SESSIONS_MAX 10000
 #define TAKE_TIMEOUT 10   /* seconds a front has to pass the session */
 
 typedef struct kid_s {
@@ -45,7 +40,7 @@ typedef struct kid_s {
   int conn;       /* the front's connection: the session's exit code goes there */
 } kid;
 
-static int lfd = -1;
+static qm_forkd d;   /* defined with its hooks below main's helpers */
 static kid *kids;
 static unsigned int nkids;
 static char packet[SMTPDD_PACKET_MAX + 1];
@@ -88,7 +83,7 @@ static int take_env(char *p, size_t len)
 }
 
 /* The child: takes the session from conn and serves it; never returns. */
-static void child(int conn)
+static void child(int conn, int lfd)
 {
   int fds[3];
   unsigned int nfd = 0, i;
@@ -115,15 +110,6 @@ static void child(int conn)
   exit(smtpd_main());
 }
 
-static int crashed(int wstat)
-{
-  if (!WIFSIGNALED(wstat)) return 0;
-  switch (WTERMSIG(wstat)) {
-  case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE: case SIGABRT: case SIGSYS: case SIGTRAP: return 1;
-  default: return 0;
-  }
-}
-
 /* Each ended session's code goes to its front. A session that crashed may have
  * been probed: every child shares this process's address-space layout and stack
  * canary, which a fork does not change; exiting makes s6 start a fresh process
@@ -143,27 +129,22 @@ static void reap(void)
     }
     close(kids[i].conn);
     kids[i] = kids[--nkids];
-    if (crashed(wstat)) bad = 1;
+    if (qm_forkd_crashed(wstat)) bad = 1;
   }
   if (bad) strerr_dief1x(QM_EXIT_TEMP, "a session crashed: exiting, to be started afresh");
 }
 
-static void serve(unsigned int max)
+static void serve(int conn, int lfd)
 {
-  int conn = accept4(lfd, 0, 0, SOCK_CLOEXEC);
   pid_t pid;
-  if (conn < 0) {
-    if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-      strerr_warnwu1sys("accept a connection");
-    return;
-  }
+  if (!kids && !(kids = calloc(d.max, sizeof *kids))) strerr_diefu1sys(QM_EXIT_TEMP, "allocate the session table");
   /* at the limit: the front sees the end before an answer and serves it itself */
-  if (nkids >= max) {
+  if (nkids >= d.max) {
     close(conn);
     return;
   }
   pid = fork();
-  if (!pid) child(conn);
+  if (!pid) child(conn, lfd);
   if (pid < 0) {
     strerr_warnwu1sys("fork");
     close(conn);
@@ -174,74 +155,11 @@ static void serve(unsigned int max)
   nkids++;
 }
 
-static int listener(char const *path)
-{
-  struct sockaddr_un sa;
-  size_t len = strlen(path);
-  int fd;
-  if (len >= sizeof sa.sun_path) strerr_dief2x(QM_EXIT_PERM, "socket path too long: ", path);
-  memset(&sa, 0, sizeof sa);
-  sa.sun_family = AF_UNIX;
-  memcpy(sa.sun_path, path, len);
-  fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) strerr_diefu1sys(QM_EXIT_TEMP, "create a socket");
-  if (unlink(path) < 0 && errno != ENOENT) strerr_diefu2sys(QM_EXIT_TEMP, "remove ", path);
-  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) strerr_diefu2sys(QM_EXIT_TEMP, "bind ", path);
-  /* our own account only; the directory (mode 0700) says so too */
-  if (chmod(path, 0600) < 0) strerr_diefu2sys(QM_EXIT_TEMP, "chmod ", path);
-  if (listen(fd, 128) < 0) strerr_diefu2sys(QM_EXIT_TEMP, "listen on ", path);
-  return fd;
-}
+/* our own account only; the directory (mode 0700) says so too */
+static qm_forkd d = { .path = SMTPDD_SOCKET, .max = 200, .notif = -1, .type = SOCK_SEQPACKET,
+                      .mode = 0600, .usage = USAGE, .reap = &reap, .serve = &serve };
 
 int main(int argc, char const *const *argv)
 {
-  subgetopt l = SUBGETOPT_ZERO;
-  char const *path = SMTPDD_SOCKET;
-  unsigned int max = 200;
-  int notif = -1, spfd;
-  for (;;) {
-    int opt = subgetopt_r(argc, argv, "c:d:s:", &l);
-    unsigned int u;
-    if (opt == -1) break;
-    switch (opt) {
-    case 'c':
-      if (!uint0_scan(l.arg, &u) || !u || u > SESSIONS_MAX) strerr_dieusage(QM_EXIT_PERM, USAGE);
-      max = u;
-      break;
-    case 'd':
-      if (!uint0_scan(l.arg, &u) || u < 3 || fcntl((int)u, F_GETFD) < 0) strerr_dieusage(QM_EXIT_PERM, USAGE);
-      notif = (int)u;
-      break;
-    case 's': path = l.arg; break;
-    default: strerr_dieusage(QM_EXIT_PERM, USAGE);
-    }
-  }
-  if (!geteuid()) strerr_dief1x(QM_EXIT_PERM, "must not run as root: run it as qmail-smtpd's account");
-  kids = calloc(max, sizeof *kids);
-  if (!kids) strerr_diefu1sys(QM_EXIT_TEMP, "allocate the session table");
-  if (sig_altignore(SIGPIPE) < 0) strerr_diefu1sys(QM_EXIT_TEMP, "ignore SIGPIPE");
-  spfd = selfpipe_init();
-  if (spfd < 0 || selfpipe_trap(SIGCHLD) < 0 || selfpipe_trap(SIGTERM) < 0)
-    strerr_diefu1sys(QM_EXIT_TEMP, "set up the self-pipe");
-  lfd = listener(path);
-  if (notif >= 0) {
-    (void)!write(notif, "\n", 1);
-    close(notif);
-  }
-  for (;;) {
-    iopause_fd x[2] = { { .fd = spfd, .events = IOPAUSE_READ }, { .fd = lfd, .events = IOPAUSE_READ } };
-    if (iopause_g(x, 2, 0) < 0) {
-      if (errno == EINTR) continue;
-      strerr_diefu1sys(QM_EXIT_TEMP, "iopause");
-    }
-    if (x[0].revents & IOPAUSE_READ) {
-      int sig;
-      while ((sig = selfpipe_read()) > 0) {
-        if (sig == SIGCHLD) reap();
-        /* sessions in flight go on; their fronts then end without a code (111) */
-        else if (sig == SIGTERM) return 0;
-      }
-    }
-    if (x[1].revents & IOPAUSE_READ) serve(max);
-  }
+  return qm_forkd_main(&d, argc, argv);
 }

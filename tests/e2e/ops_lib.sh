@@ -47,3 +47,25 @@ ours() {
 
 # demo_count: messages in ~demo/Maildir/new
 demo_count() { find /home/demo/Maildir/new -type f 2>/dev/null | wc -l; }
+
+# send_smtp N: N messages of 512 bytes to demo over SMTP on 2525; smtp-source's exit code
+send_smtp() { timeout 30 smtp-source -m "$1" -s 1 -l 512 -f a@example.net -t demo@localhost 127.0.0.1:2525 > /dev/null 2>&1; }
+# wait_count N: until ~demo/Maildir/new holds N messages (10 s)
+wait_count() { for _ in $(seq 1 100); do [ "$(demo_count)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
+
+# foreign_socket TEST TYPE DIR SOCKET: with the daemon that owns DIR down, nobody
+# takes DIR over and listens on SOCKET (tests/e2e/squat.py, TYPE stream or
+# seqpacket); a message over SMTP must still arrive, and the squatter must have got
+# nothing from the clients that checked whom they talked to. Leaves DIR nobody's.
+foreign_socket() {
+  chown nobody "$3"; chmod 755 "$3"
+  rm -f "$4"
+  run_as nobody python3 - "$2" "$4" < "$QM_SRC/tests/e2e/squat.py" > "$INST.squat.out" 2>&1 &
+  squat=$!
+  for _ in $(seq 1 50); do [ -S "$4" ] && break; sleep 0.1; done
+  n=$(demo_count)
+  send_smtp 1 && wait_count $((n + 1)); ok=$?
+  wait "$squat"
+  [ $ok = 0 ] && grep -q 'got 0 bytes and 0 fds' "$INST.squat.out" && pass "$1" ||
+    fail "$1" "delivered $(demo_count) of $((n + 1)); squatter: $(cat "$INST.squat.out")"
+}

@@ -17,10 +17,6 @@ s6-svwait -U -t 10000 "$SVC" && [ -S "$SOCK" ] &&
   [ "$(stat -c %U "$QM_HOME/queued")" = qmailq ] && [ "$(stat -c %a "$QM_HOME/queued")" = 755 ] &&
   pass queued_ready || fail queued_ready "$(ls -la "$QM_HOME/queued" 2>&1; tail -n 3 "$QM_HOME/log/qmail-queued/current" 2>&1)"
 
-# send_smtp N: N messages over SMTP; the client's exit code
-send_smtp() { timeout 30 smtp-source -m "$1" -s 1 -l 512 -f a@example.net -t demo@localhost 127.0.0.1:2525 > /dev/null 2>&1; }
-# wait_count N: until the demo Maildir holds N messages (10 s)
-wait_count() { for _ in $(seq 1 100); do [ "$(demo_count)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
 # queue_empty: nothing in mess/, intd/ or todo/ within 5 s (qmail-clean removes a
 # delivered message's files just after its delivery)
 queue_empty() {
@@ -144,26 +140,7 @@ send_smtp 2 && wait_count $((n + 2)) && pass queued_down_fallback ||
 
 # Not the queue's owner: a socket some other account put in place gets nothing
 # (the client checks before it sends) and the message is queued the usual way.
-chown nobody "$QM_HOME/queued"
-rm -f "$SOCK"
-run_as nobody python3 - "$SOCK" > "$INST.squat.out" 2>&1 <<'PY' &
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777)
-s.listen(5); s.settimeout(15)
-c, _ = s.accept(); c.settimeout(5)
-try:
-    msg, fds, _, _ = socket.recv_fds(c, 16, 4)
-    print("got", len(msg), "bytes and", len(fds), "fds", flush=True)
-except Exception as e:
-    print("got nothing:", type(e).__name__, flush=True)
-PY
-squat=$!
-for _ in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
-n=$(demo_count)
-send_smtp 1 && wait_count $((n + 1)); ok=$?
-wait "$squat"
-[ $ok = 0 ] && grep -q 'got 0 bytes and 0 fds' "$INST.squat.out" && pass queued_foreign_socket_refused ||
-  fail queued_foreign_socket_refused "delivered $(demo_count) of $((n + 1)); squatter: $(cat "$INST.squat.out")"
+foreign_socket queued_foreign_socket_refused stream "$QM_HOME/queued" "$SOCK"
 chown qmailq "$QM_HOME/queued"
 
 # Busy: with one child allowed and one client holding it, the next client runs

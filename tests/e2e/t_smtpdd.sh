@@ -18,8 +18,6 @@ s6-svwait -U -t 10000 "$SVC" && [ -S "$SOCK" ] &&
   [ "$(stat -c '%U %a' "$QM_HOME/smtpd")" = "qmaild 700" ] && pass smtpdd_ready ||
   fail smtpdd_ready "$(ls -la "$QM_HOME/smtpd" 2>&1; tail -n 3 "$QM_HOME/log/qmail-smtpdd/current" 2>&1)"
 
-send_smtp() { timeout 30 smtp-source -m "$1" -s 1 -l 512 -f a@example.net -t "${2:-demo@localhost}" 127.0.0.1:2525 > /dev/null 2>&1; }
-wait_count() { for _ in $(seq 1 100); do [ "$(demo_count)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
 # rcpt_reply ADDR: the server's reply to RCPT TO:<ADDR>
 rcpt_reply() {
   python3 - "$1" <<'PY'
@@ -30,6 +28,16 @@ for c in (b"HELO x\r\n", b"MAIL FROM:<a@example.net>\r\n", b"RCPT TO:<" + sys.ar
     s.sendall(c); r = f.readline()
 print(r.decode().strip()); s.sendall(b"QUIT\r\n"); f.readline()
 PY
+}
+
+# session: the pid of a session qmail-smtpdd forked (waits 5 s for one)
+session() {
+  for _ in $(seq 1 50); do
+    for p in $(ours qmail-smtpd | cut -d' ' -f1); do
+      [ "$(cat "/proc/$(awk '{print $4}' "/proc/$p/stat")/comm" 2>/dev/null)" = qmail-smtpdd ] && { echo "$p"; return; }
+    done
+    sleep 0.1
+  done
 }
 
 chmod 0 "$SMTPD"
@@ -54,12 +62,7 @@ print(f.readline().decode().strip(), flush=True); time.sleep(3)
 s.sendall(b"QUIT\r\n"); f.readline()
 PY
 hold=$!
-sess=
-for _ in $(seq 1 50); do
-  sess=$(for p in $(ours qmail-smtpd | cut -d' ' -f1); do
-    [ "$(cat "/proc/$(awk '{print $4}' "/proc/$p/stat")/comm" 2>/dev/null)" = qmail-smtpdd ] && echo "$p"; done | head -n 1)
-  [ -n "$sess" ] && break; sleep 0.1
-done
+sess=$(session)
 lim=$( [ -n "$sess" ] && awk '/^Max address space/ {print $4}' "/proc/$sess/limits")
 wait "$hold"
 [ "$lim" = 64000000 ] && pass smtpdd_session_limits || fail smtpdd_session_limits "session ${sess:-not found} address space $lim"
@@ -75,12 +78,7 @@ print(f.readline().decode().strip(), flush=True); s.settimeout(10)
 print("end", repr(s.recv(100)), flush=True)
 PY
 crashc=$!
-sess=
-for _ in $(seq 1 50); do
-  sess=$(for p in $(ours qmail-smtpd | cut -d' ' -f1); do
-    [ "$(cat "/proc/$(awk '{print $4}' "/proc/$p/stat")/comm" 2>/dev/null)" = qmail-smtpdd ] && echo "$p"; done | head -n 1)
-  [ -n "$sess" ] && break; sleep 0.1
-done
+sess=$(session)
 [ -n "$sess" ] && kill -SEGV "$sess"
 wait "$crashc"
 s6-svwait -U -t 10000 "$SVC"
@@ -100,26 +98,7 @@ send_smtp 2 && wait_count $((n + 2)) && pass smtpdd_down_fallback || fail smtpdd
 
 # Not qmaild: a socket another account put in place gets nothing, and the front
 # serves the connection with qmail-smtpd.
-chown nobody "$QM_HOME/smtpd"; chmod 755 "$QM_HOME/smtpd"
-rm -f "$SOCK"
-run_as nobody python3 - "$SOCK" > "$INST.squat.out" 2>&1 <<'PY' &
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777)
-s.listen(5); s.settimeout(15)
-c, _ = s.accept(); c.settimeout(5)
-try:
-    msg, fds, _, _ = socket.recv_fds(c, 70000, 4)
-    print("got", len(msg), "bytes and", len(fds), "fds", flush=True)
-except Exception as e:
-    print("got nothing:", type(e).__name__, flush=True)
-PY
-squat=$!
-for _ in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
-n=$(demo_count)
-send_smtp 1 && wait_count $((n + 1)); ok=$?
-wait "$squat"
-[ $ok = 0 ] && grep -q 'got 0 bytes and 0 fds' "$INST.squat.out" && pass smtpdd_foreign_socket_refused ||
-  fail smtpdd_foreign_socket_refused "delivered $(demo_count) of $((n + 1)); squatter: $(cat "$INST.squat.out")"
+foreign_socket smtpdd_foreign_socket_refused seqpacket "$QM_HOME/smtpd" "$SOCK"
 chown qmaild "$QM_HOME/smtpd"; chmod 700 "$QM_HOME/smtpd"
 
 # Busy: with one session allowed and held, the next front runs qmail-smtpd itself.
