@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,7 +28,7 @@
 #include "qm_fdpass.h"
 #include "qm_forkd.h"
 #include "smtpd_main.h"
-#include "smtpdd_proto.h"
+#include "smtpdd_packet.h"
 
 char const *PROG = "qmail-smtpdd";
 #define USAGE "qmail-smtpdd [ -c sessions ] [ -d notif ] [ -s socket ]"
@@ -47,44 +46,24 @@ static char packet[SMTPDD_PACKET_MAX + 1];
 
 /* The front's limits, as far as ours allow: the session runs under the limits of
  * the qmail-smtpd service, as it would have in its own process. */
-static int apply_limits(char const *p)
+static int apply_limits(smtpdd_packet const *pk)
 {
   static int const which[SMTPDD_NRLIMITS] = SMTPDD_RLIMITS;
   unsigned int i;
   for (i = 0; i < SMTPDD_NRLIMITS; i++) {
     struct rlimit mine, want;
-    uint64_t v[2];
-    memcpy(v, p + 1 + i * sizeof v, sizeof v);
     if (getrlimit(which[i], &mine) < 0) return 0;
-    want.rlim_max = (rlim_t)v[1] < mine.rlim_max ? (rlim_t)v[1] : mine.rlim_max;
-    want.rlim_cur = (rlim_t)v[0] < want.rlim_max ? (rlim_t)v[0] : want.rlim_max;
+    want.rlim_max = (rlim_t)pk->limit[i][1] < mine.rlim_max ? (rlim_t)pk->limit[i][1] : mine.rlim_max;
+    want.rlim_cur = (rlim_t)pk->limit[i][0] < want.rlim_max ? (rlim_t)pk->limit[i][0] : want.rlim_max;
     if (setrlimit(which[i], &want) < 0) return 0;
   }
-  return 1;
-}
-
-/* The front's environment becomes ours: NUL-ended NAME=value strings. */
-static int take_env(char *p, size_t len)
-{
-  char **env;
-  size_t i, n = 0, k = 0;
-  if (!len || p[len - 1]) return 0;
-  for (i = 0; i < len; i++) if (!p[i]) n++;
-  if (n > SMTPDD_ENVC_MAX) return 0;
-  env = malloc((n + 1) * sizeof *env);
-  if (!env) return 0;
-  for (i = 0; i < len; i += strlen(p + i) + 1) {
-    if (!strchr(p + i, '=')) return 0;
-    env[k++] = p + i;
-  }
-  env[k] = 0;
-  environ = env;
   return 1;
 }
 
 /* The child: takes the session from conn and serves it; never returns. */
 static void child(int conn, int lfd)
 {
+  static smtpdd_packet pk;
   int fds[3];
   unsigned int nfd = 0, i;
   ssize_t r;
@@ -98,10 +77,10 @@ static void child(int conn, int lfd)
   do r = qm_fdpass_recv(conn, packet, sizeof packet, fds, 3, &nfd, 0);
   while (r < 0 && errno == EINTR);
   alarm(0);
-  if (r < (ssize_t)SMTPDD_HEAD || r > (ssize_t)SMTPDD_PACKET_MAX || packet[0] != SMTPDD_HELLO || nfd != 3)
+  if (r < 0 || nfd != 3 || !smtpdd_packet_parse(&pk, packet, (size_t)r) || !apply_limits(&pk))
     _exit(QM_EXIT_TEMP);
-  if (!apply_limits(packet) || !take_env(packet + SMTPDD_HEAD, (size_t)r - SMTPDD_HEAD))
-    _exit(QM_EXIT_TEMP);
+  /* the front's environment becomes the session's */
+  environ = pk.env;
   if (fd_move2(0, fds[0], 1, fds[1]) < 0 || fd_move(2, fds[2]) < 0) _exit(QM_EXIT_TEMP);
   /* the front serves the connection itself unless it hears this */
   if (send(conn, &go, 1, MSG_NOSIGNAL) != 1) _exit(QM_EXIT_TEMP);

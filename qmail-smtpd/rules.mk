@@ -6,7 +6,7 @@ qmail-smtpd_SRCS := qmail-smtpd/qmail-smtpd.c $(SMTPD_SESSION)
 
 # Sessions without an exec per connection: the daemon, and tcpserver's front of it.
 PROGS += qmail-smtpdd qmail-smtpdc
-qmail-smtpdd_SRCS := qmail-smtpd/qmail-smtpdd.c $(SMTPD_SESSION)
+qmail-smtpdd_SRCS := qmail-smtpd/qmail-smtpdd.c qmail-smtpd/smtpdd_packet.c $(SMTPD_SESSION)
 qmail-smtpdd_STATIC := 1
 qmail-smtpdc_SRCS := qmail-smtpd/qmail-smtpdc.c
 qmail-smtpdc_MUSL := 1
@@ -32,3 +32,9 @@ fuzz_smtpd_auth_SRCS := tests/fuzz/fuzz_smtpd_auth.c qmail-smtpd/smtpd_auth.c
 UNITS += test_smtpd_sender
 test_smtpd_sender_SRCS := tests/unit/test_smtpd_sender.c qmail-smtpd/smtpd_sender.c
 qmail-smtpd_STATIC := 1
+
+# the packet a front hands qmail-smtpdd
+UNITS += test_smtpdd_packet
+test_smtpdd_packet_SRCS := tests/unit/test_smtpdd_packet.c qmail-smtpd/smtpdd_packet.c
+FUZZ += fuzz_smtpdd_packet
+fuzz_smtpdd_packet_SRCS := tests/fuzz/fuzz_smtpdd_packet.c qmail-smtpd/smtpdd_packet.c
