@@ -7,7 +7,7 @@ qmail-smtpd_SRCS := qmail-smtpd/qmail-smtpd.c $(SMTPD_SESSION)
 # Sessions without an exec per connection: the daemon, and tcpserver's front of it.
 PROGS += qmail-smtpdd qmail-smtpdc
 qmail-smtpdd_SRCS := qmail-smtpd/qmail-smtpdd.c qmail-smtpd/smtpdd_packet.c $(SMTPD_SESSION)
-qmail-smtpdd_STATIC := 1
+qmail-smtpdd_STATIC := 1   # as qmail-queued: forks of a static daemon cost less
 qmail-smtpdc_SRCS := qmail-smtpd/qmail-smtpdc.c
 qmail-smtpdc_MUSL := 1
 UNITS += test_smtpd_session test_smtpd_access
