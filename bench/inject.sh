@@ -1,6 +1,7 @@
 #!/bin/bash
-# bench/inject: messages a second through the suite's qmail-queue and through
-# Postfix's sendmail on this machine in one run, one stream and four parallel streams,
+# bench/inject: messages a second through the suite's qmail-queue, qmail-inject (with
+# and without qmail-queued running) and through Postfix's sendmail on this machine
+# in one run, one stream and four parallel streams,
 # interleaved round by round, beside the disk's durable-commit limit (commitrate) and
 # with the fsyncs each message costs (strace on a small sample). Root only; it builds
 # the suite, installs it into a scratch home bind-mounted over the compiled-in home
@@ -45,6 +46,8 @@ if [ "${1:-}" = --inner ]; then
     # qmail-inject, once built: the suite's own counterpart of Postfix's sendmail
     # (reads the headers, then runs qmail-queue).
     [ -x "$QM_HOME/bin/qmail-inject" ] && systems="$systems suite-inj"
+    # and the same through qmail-queued (qmail-queued(8)), which the service runs
+    [ -x "$QM_HOME/bin/qmail-inject" ] && [ -x "$QM_HOME/bin/qmail-queued" ] && systems="$systems suite-injd"
   else
     echo "$PROG: the suite has no qmail-queue yet: measuring Postfix alone" >&2
   fi
@@ -54,7 +57,7 @@ if [ "${1:-}" = --inner ]; then
   cmd() {
     case $1 in
     suite-qq) echo "-e $S/env $QM_HOME/bin/qmail-queue" ;;
-    suite-inj) echo "$QM_HOME/bin/qmail-inject -f $SENDER $SUITE_RCPT" ;;
+    suite-inj|suite-injd) echo "$QM_HOME/bin/qmail-inject -f $SENDER $SUITE_RCPT" ;;
     postfix) echo "/usr/sbin/sendmail -i -f $SENDER $PF_RCPT" ;;
     esac
   }
@@ -88,8 +91,24 @@ if [ "${1:-}" = --inner ]; then
     esac
     sync
   }
+  # daemon SYSTEM start|stop: qmail-queued runs, as qmailq, only while suite-injd is
+  # measured (every other system must run qmail-queue itself)
+  QQD=
+  daemon() {
+    [ "$1" = suite-injd ] || return 0
+    if [ "$2" = start ]; then
+      rm -f "$QM_HOME/queued/socket"
+      s6-setuidgid qmailq "$QM_HOME/bin/qmail-queued" -c 200 &
+      QQD=$!
+      for _ in $(seq 1 100); do [ -S "$QM_HOME/queued/socket" ] && break; sleep 0.05; done
+    elif [ -n "$QQD" ]; then
+      kill "$QQD"; wait "$QQD" 2>/dev/null; QQD=
+      rm -f "$QM_HOME/queued/socket"
+    fi
+  }
   # measure SYSTEM STREAMS ROUND
   measure() {
+    daemon "$1" start
     clear_sys "$1"
     # shellcheck disable=SC2046
     out=$(timeout "$RUN_TIMEOUT" s6-setuidgid "$BENCH_USER" "$S/bin/injectrate" -n "$N" \
@@ -97,6 +116,7 @@ if [ "${1:-}" = --inner ]; then
     rc=$?
     rate=$(echo "$out" | sed -n 's/.* rate=\([0-9.]*\)$/\1/p')
     settle "$1" "$N"
+    daemon "$1" stop
     got=$(count "$1")
     if [ $rc != 0 ] || [ -z "$rate" ] || [ "$got" != "$N" ]; then
       echo "$PROG: $1 streams=$2 round $3 failed (exit $rc, $got of $N queued): $out" >&2
@@ -111,6 +131,9 @@ if [ "${1:-}" = --inner ]; then
 
   # fsyncs per message: every fsync and fdatasync of the whole injecting process tree.
   for sys in $systems; do
+    # qmail-queued's children, not the injecting tree, do suite-injd's fsyncs: the
+    # same as suite-inj's
+    [ "$sys" = suite-injd ] && continue
     clear_sys "$sys"
     # shellcheck disable=SC2046
     strace -f -c -o "$S/strace.$sys" -e trace=fsync,fdatasync,sync_file_range,syncfs \
@@ -193,7 +216,7 @@ median() { # SYSTEM STREAMS
   awk -v s="$1" -v p="$2" '$1 == s && $2 == p && $3 != "fail" { print $3 }' "$S/results" |
     bench_median %.0f
 }
-fsyncs() { awk -v s="$1" '$1 == "fsync" && $2 == s { print $3 }' "$S/results"; }
+fsyncs() { awk -v s="${1%d}" '$1 == "fsync" && $2 == s { print $3 }' "$S/results"; }
 # rratio SYSTEM STREAMS: the median over rounds of SYSTEM / postfix within each round,
 # which cancels most of the load that other work puts on a shared machine.
 rratio() {
@@ -209,9 +232,13 @@ echo "bench/inject: medians of $ROUNDS rounds, $N messages each, load now $(cut 
 printf '  %-28s %12s %12s %12s\n' "" "1 stream" "4 streams" "fsyncs/msg"
 printf '  %-28s %12s %12s %12s\n' "durable commits/s (disk)" "$c1" "$c4" "2 (file+dir)"
 printf '  %-28s %12s %12s %12s\n' "postfix sendmail msg/s" "$p1" "$p4" "$(fsyncs postfix)"
-for sys in suite-qq suite-inj; do
+for sys in suite-qq suite-inj suite-injd; do
   grep -q "^$sys " "$S/results" || continue
-  name="suite qmail-queue"; [ $sys = suite-inj ] && name="suite qmail-inject"
+  case $sys in
+  suite-qq) name="suite qmail-queue" ;;
+  suite-inj) name="suite qmail-inject" ;;
+  *) name="inject, qmail-queued" ;;
+  esac
   a1=$(median $sys 1) a4=$(median $sys 4)
   printf '  %-28s %12s %12s %12s\n' "$name msg/s" "$a1" "$a4" "$(fsyncs $sys)"
   printf '  %-28s %12s %12s\n' "  / postfix, of the medians" "$(bench_ratio "$a1" "$p1")" "$(bench_ratio "$a4" "$p4")"
