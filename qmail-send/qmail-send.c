@@ -1776,9 +1776,10 @@ int main(void)
     }
     if (ix_sync >= 0 && x[ix_sync].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) sync_wait();
     if (ix_trig >= 0 && x[ix_trig].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) {
-      /* a FIFO whose writer closed stays readable: reopen instead of reading */
+      /* a FIFO whose writer closed stays readable: reopen instead of reading (the
+       * top of the next round does, unless a watch has taken over) */
       close(trig);
-      trig = td.watch < 0 ? open_trigger() : -1;
+      trig = -1;
       td.wanted = 1;
     }
     if (ix_watch >= 0 && x[ix_watch].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT)) td.wanted = 1;
