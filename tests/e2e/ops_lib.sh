@@ -53,6 +53,17 @@ send_smtp() { timeout 30 smtp-source -m "$1" -s 1 -l 512 -f a@example.net -t dem
 # wait_count N: until ~demo/Maildir/new holds N messages (10 s)
 wait_count() { for _ in $(seq 1 100); do [ "$(demo_count)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
 
+# program_needed PROG MODE: one SMTP message with PROG unrunnable (RC_WITHOUT: its
+# exit code, not 0 when only PROG could have served it), then PROG back at MODE and
+# one more (RC_WITH: 0 once it has arrived)
+program_needed() {
+  chmod 0 "$1"
+  send_smtp 1; RC_WITHOUT=$?
+  chmod "$2" "$1"
+  n=$(demo_count)
+  send_smtp 1 && wait_count $((n + 1)); RC_WITH=$?
+}
+
 # foreign_socket TEST TYPE DIR SOCKET: with the daemon that owns DIR down, nobody
 # takes DIR over and listens on SOCKET (tests/e2e/squat.py, TYPE stream or
 # seqpacket); a message over SMTP must still arrive, and the squatter must have got

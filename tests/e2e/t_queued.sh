@@ -145,7 +145,7 @@ chown qmailq "$QM_HOME/queued"
 
 # Busy: with one child allowed and one client holding it, the next client runs
 # qmail-queue itself; the held one, closing its pipes early, queues nothing.
-echo 1 > "$SVC/env/CHILDREN" 2>/dev/null || { mkdir -p "$SVC/env" && echo 1 > "$SVC/env/CHILDREN"; }
+mkdir -p "$SVC/env" && echo 1 > "$SVC/env/CHILDREN"
 s6-svc -u "$SVC" && s6-svwait -U -t 10000 "$SVC"
 python3 - "$SOCK" > "$INST.hold.out" 2>&1 <<'PY' &
 import os, socket, sys, time
@@ -162,13 +162,9 @@ except Exception as x:
 PY
 hold=$!
 sleep 1
-chmod 0 "$QQ"
-send_smtp 1; rc_noqq=$?
-chmod 4711 "$QQ"
-n=$(demo_count)
-send_smtp 1 && wait_count $((n + 1)); rc_qq=$?
+program_needed "$QQ" 4711
 wait "$hold"
-[ $rc_noqq != 0 ] && [ $rc_qq = 0 ] && grep -q "^end \[54\]" "$INST.hold.out" && queue_empty &&
+[ $RC_WITHOUT != 0 ] && [ $RC_WITH = 0 ] && grep -q "^end \[54\]" "$INST.hold.out" && queue_empty &&
   pass queued_busy_fallback ||
-  fail queued_busy_fallback "without qmail-queue $rc_noqq, with $rc_qq; $(cat "$INST.hold.out"); mess $(queue_count mess)"
+  fail queued_busy_fallback "without qmail-queue $RC_WITHOUT, with $RC_WITH; $(cat "$INST.hold.out"); mess $(queue_count mess)"
 rm -f "$SVC/env/CHILDREN"

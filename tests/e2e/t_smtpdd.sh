@@ -112,12 +112,8 @@ s.sendall(b"QUIT\r\n"); f.readline()
 PY
 hold=$!
 sleep 1
-chmod 0 "$SMTPD"
-send_smtp 1; rc_none=$?
-chmod 755 "$SMTPD"
-n=$(demo_count)
-send_smtp 1 && wait_count $((n + 1)); rc_some=$?
+program_needed "$SMTPD" 755
 wait "$hold"
-[ $rc_none != 0 ] && [ $rc_some = 0 ] && grep -q '^220 ' "$INST.hold2.out" && pass smtpdd_busy_fallback ||
-  fail smtpdd_busy_fallback "without qmail-smtpd $rc_none, with $rc_some; held: $(cat "$INST.hold2.out")"
+[ $RC_WITHOUT != 0 ] && [ $RC_WITH = 0 ] && grep -q '^220 ' "$INST.hold2.out" && pass smtpdd_busy_fallback ||
+  fail smtpdd_busy_fallback "without qmail-smtpd $RC_WITHOUT, with $RC_WITH; held: $(cat "$INST.hold2.out")"
 rm -f "$SVC/env/SESSIONS"
