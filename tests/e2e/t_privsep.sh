@@ -15,16 +15,7 @@ echo '|sleep 6' > /home/demo/.qmail-slow && chown demo: /home/demo/.qmail-slow
 swaks -S --server 127.0.0.1 --port 2525 --from a@example.net --to demo-slow@localhost ||
   fail privsep_setup "swaks could not send"
 # An SMTP client that stops in the middle of DATA for a few seconds.
-python3 - > "$INST.client.out" 2>&1 <<'PY' &
-import socket, time
-s = socket.create_connection(("127.0.0.1", 2525)); f = s.makefile("rb")
-f.readline()
-for c in (b"HELO x\r\n", b"MAIL FROM:<a@example.net>\r\n", b"RCPT TO:<demo@localhost>\r\n", b"DATA\r\n"):
-    s.sendall(c); f.readline()
-s.sendall(b"Subject: in flight\r\n\r\nhalf a message\r\n")
-time.sleep(5)
-s.sendall(b".\r\n"); print(f.readline().decode().strip())
-PY
+python3 "$QM_SRC/tests/e2e/data_pause.py" 5 finish > "$INST.client.out" 2>&1 &
 CLIENT=$!
 
 uidof() { id -u "$1"; }

@@ -73,16 +73,7 @@ send_smtp 1 && wait_count $((n + 1)) && pass queued_serves_after_bad_clients ||
 # An SMTP session in DATA while the daemon restarts: its child finishes the work
 # and the message arrives once.
 n=$(demo_count)
-python3 - > "$INST.inflight.out" 2>&1 <<'PY' &
-import socket, time
-s = socket.create_connection(("127.0.0.1", 2525)); f = s.makefile("rb")
-f.readline()
-for c in (b"HELO x\r\n", b"MAIL FROM:<a@example.net>\r\n", b"RCPT TO:<demo@localhost>\r\n", b"DATA\r\n"):
-    s.sendall(c); f.readline()
-s.sendall(b"Subject: in flight\r\n\r\nfirst half\r\n")
-time.sleep(3)
-s.sendall(b"second half\r\n.\r\n"); print(f.readline().decode().strip())
-PY
+python3 "$QM_SRC/tests/e2e/data_pause.py" 3 finish > "$INST.inflight.out" 2>&1 &
 client=$!
 sleep 1
 s6-svc -r "$SVC" && s6-svwait -U -t 10000 "$SVC"
@@ -116,15 +107,7 @@ grep -q '^end \[81\]' "$INST.crash.out" && [ -n "$new" ] && [ "$new" != "$old" ]
   fail queued_crash_restarts "$(cat "$INST.crash.out"); daemon $old -> $new; $(tail -n 2 "$QM_HOME/log/qmail-queued/current")"
 
 # A client that drops in the middle of DATA: its child removes what it wrote.
-python3 - <<'PY'
-import socket, time
-s = socket.create_connection(("127.0.0.1", 2525)); f = s.makefile("rb")
-f.readline()
-for c in (b"HELO x\r\n", b"MAIL FROM:<a@example.net>\r\n", b"RCPT TO:<demo@localhost>\r\n", b"DATA\r\n"):
-    s.sendall(c); f.readline()
-s.sendall(b"Subject: dropped\r\n\r\n" + b"x" * 100000 + b"\r\n")
-time.sleep(0.5); s.close()
-PY
+python3 "$QM_SRC/tests/e2e/data_pause.py" 0.5 drop
 sleep 1
 queue_empty && pass queued_dropped_leaves_nothing ||
   fail queued_dropped_leaves_nothing "mess $(queue_count mess) intd $(queue_count intd) todo $(queue_count todo)"
